@@ -1,0 +1,36 @@
+# The two commands of the README: `make book` and `make test`. Both set up .venv on first use.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: book test setup data clean
+
+setup: $(VENV)/.installed
+
+# torch/torchvision are pinned in pyproject.toml (2.14.1 / 0.29.1); pip takes them from this machine's
+# disk where a local index holds them, else from PyPI.
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --upgrade pip
+	$(BIN)/python -m pip install -e '.[book,test]'
+	touch $@
+
+# The book preset's real data: Fashion-MNIST (Debian's package where apt is available, else torchvision's
+# download into ~/.cache/vaal/data).
+data: setup
+	$(BIN)/python -m vaal_core.fetch fashion_mnist
+
+# Runs every chapter (preset from VAAL_PRESET, default book) and builds _build/html from a clean _build.
+book: data
+	rm -rf _build
+	$(BIN)/jupyter-book build . --all -W -n --keep-going
+
+# Unit tests, then every chapter under nbval on the smoke preset. pytest exits 5 when it collected
+# nothing: that is not a failure of the code.
+test: setup
+	$(BIN)/python -m pytest tests -q; rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 5 ] || exit $$rc
+	VAAL_PRESET=smoke $(BIN)/python -m pytest --nbval-lax -q -p no:cacheprovider book/chapters; \
+	  rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 5 ] || exit $$rc
+
+clean:
+	rm -rf _build

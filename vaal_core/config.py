@@ -1,0 +1,294 @@
+"""Configuration: one dataclass per concern, the paper's settings as defaults, presets per chapter.
+
+The defaults of every dataclass are the paper's settings (section 4 and Algorithm 1), so the ``paper``
+preset of a chapter is (almost) empty. ``smoke`` and ``book`` presets override only what a CPU needs.
+Where the paper is silent the choice is a field here, with a comment saying what was chosen and why.
+
+Chapters call :func:`resolve` with the notebook's parameters; it applies the preset, then every
+parameter the user set explicitly (``None`` means "the preset's value"), honours ``VAAL_PRESET`` (nbval
+cannot inject parameters), validates, and returns an :class:`Experiment`.
+"""
+from __future__ import annotations
+
+import copy
+import dataclasses
+import hashlib
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from typing import Optional
+
+PRESETS_NAMES = ("smoke", "book", "paper")
+METHODS = ("vaal", "random")  # grows as strategies are registered; checked against strategies.REGISTRY
+
+
+@dataclass
+class DataConfig:
+    dataset: str = "cifar10"
+    # None: the whole training split is the pool. An int: a seeded random subset of that size (CPU presets).
+    pool_size: Optional[int] = None
+    # None: the whole test split. An int: the first test_size test images in a seeded order.
+    test_size: Optional[int] = None
+    subset_seed: int = 0  # the pool/test subsets are fixed across seeds: seeds vary the AL run, not the data
+    image_size: int = 32  # 28×28 inputs are padded to 32×32, 8×8 digits enlarged by pixel replication
+
+
+@dataclass
+class TaskConfig:
+    arch: str = "vgg16"  # vgg16 (with BatchNorm, Xavier init; paper §4.1) | resnet18 (appendix Fig. 6)
+    width: float = 1.0  # channel multiplier; 1.0 is the paper's network
+    epochs: int = 100  # paper: "Training continues for 100 epochs"; epochs over the labeled set
+    batch_size: int = 64
+    lr: float = 5e-4  # paper: Adam, 5e-4 for all three modules
+    weight_decay: float = 0.0  # paper: not stated
+    augment: str = "hflip"  # paper: random horizontal flips | none
+    dropout: float = 0.5  # VGG16 classifier dropout (torchvision's VGG16 uses 0.5)
+
+
+@dataclass
+class VAALConfig:
+    z_dim: int = 32  # paper Table 3: latent 32 for CIFAR-10/100
+    width: float = 1.0  # channel multiplier of the VAE (128-256-512-1024 at 1.0)
+    disc_width: int = 512  # 5-layer MLP of width 512 (paper §4.1)
+    disc_layers: int = 5
+    beta: float = 1.0
+    lambda1: float = 1.0  # weight of the transductive VAE term, Eq. (1)
+    lambda2: float = 1.0  # weight of the adversarial VAE term, Eq. (2)
+    lr_vae: float = 5e-4
+    lr_disc: float = 5e-4
+    batch_size: int = 64  # labeled and unlabeled batches of this size each
+    # Iterations of Algorithm 1 per cycle. None: epochs × |pool| / batch_size, the released code's count.
+    iterations: Optional[int] = None
+    epochs: int = 100
+    vae_steps: int = 1  # VAE steps per discriminator step: Algorithm 1 says 1, the released code 2
+    # How Eq. (1) is put on a scale beside Eq. (2), which is a per-sample mean of BCE terms:
+    # "per_sample" (default): squared error summed over pixels and KL summed over the latent, per sample,
+    #   averaged over the batch — the negative ELBO per sample, as Eq. (1) reads, so β, λ1 and λ2 keep
+    #   their meaning at any batch size; "per_pixel": the same divided by the input dimension (a λ1 of
+    #   1/D in disguise; measured here: the adversarial term then dominates and D never separates the
+    #   pools); "released": the released code's mean-over-pixels MSE beside a KL summed over batch and
+    #   latent (DESIGN.md §5 item 2), kept only to show its effect.
+    elbo_scale: str = "per_sample"
+    disc_input: str = "mu"  # "mu": the latent mean (released code, issue 2) | "z": a reparameterised sample
+    score_batch_size: int = 1024  # Algorithm 2 scores the pool in large inference batches
+
+
+@dataclass
+class LoopConfig:
+    initial_fraction: float = 0.10  # paper §4: 10 % of the training set, random
+    budget_fraction: float = 0.05  # paper §4: 5 % of the training set per cycle
+    budget: Optional[int] = None  # an explicit budget in samples overrides budget_fraction
+    final_fraction: float = 0.40  # curves at 10, 15, …, 40 %
+    val_fraction: float = 0.0  # share of the labeled set held out for model selection (0: none)
+    warm_start: bool = False  # paper is silent; models are re-initialised each cycle by default
+
+
+@dataclass
+class Experiment:
+    """Everything one chapter runs: a list of methods × seeds on one data set."""
+
+    chapter: str = "classification"
+    preset: str = "paper"
+    data: DataConfig = field(default_factory=DataConfig)
+    task: TaskConfig = field(default_factory=TaskConfig)
+    vaal: VAALConfig = field(default_factory=VAALConfig)
+    loop: LoopConfig = field(default_factory=LoopConfig)
+    methods: list = field(default_factory=lambda: ["vaal", "random"])
+    seeds: list = field(default_factory=lambda: [0, 1, 2, 3, 4])  # paper: 5 runs
+    upper_bound_seeds: list = field(default_factory=lambda: [0, 1, 2, 3, 4])
+    data_root: Optional[str] = None  # None: ~/.cache/vaal/data when it exists, then the system places
+    results_dir: str = "results"
+    device: str = "auto"
+
+    # ------------------------------------------------------------------ derived sizes
+    def sizes(self, pool_size: int) -> dict:
+        """Initial pool, budget and number of cycles for a pool of ``pool_size`` samples."""
+        n0 = int(round(self.loop.initial_fraction * pool_size))
+        budget = self.loop.budget or int(round(self.loop.budget_fraction * pool_size))
+        n_final = int(round(self.loop.final_fraction * pool_size))
+        cycles = 1 + max(0, int(math.floor((n_final - n0) / budget + 1e-9)))  # cycle 0 is the initial pool
+        return {"initial": n0, "budget": budget, "cycles": cycles}
+
+    def summary(self, pool_size: int) -> str:
+        s = self.sizes(pool_size)
+        return (f"preset={self.preset} dataset={self.data.dataset} pool={pool_size} initial={s['initial']} "
+                f"budget={s['budget']} cycles={s['cycles']} task={self.task.arch}×{self.task.width:g} "
+                f"epochs={self.task.epochs} methods={self.methods} seeds={self.seeds} device={self.device}")
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+def run_key(exp: Experiment, method: str, seed: int, extra: Optional[dict] = None) -> tuple[str, dict]:
+    """The content hash that keys one run in the results store, and the dict it hashes.
+
+    It holds everything that changes the run's numbers (data, task, VAAL and loop settings, method,
+    seed, the results version of vaal_core) and nothing that does not (chapter, preset name, paths,
+    device, the list of other methods): two chapters asking for the same run share it.
+    """
+    from . import RESULTS_VERSION
+
+    d = {"data": dataclasses.asdict(exp.data), "task": dataclasses.asdict(exp.task),
+         "loop": dataclasses.asdict(exp.loop), "method": method, "seed": int(seed),
+         "results_version": RESULTS_VERSION}
+    if method == "full":  # the full-data bound has no cycles: only the validation share matters
+        d["loop"] = {"val_fraction": exp.loop.val_fraction}
+    if method == "vaal" or method.startswith("vaal"):
+        d["vaal"] = dataclasses.asdict(exp.vaal)
+    if extra:
+        d["extra"] = extra
+    blob = json.dumps(d, sort_keys=True, default=str)
+    return hashlib.sha1(blob.encode()).hexdigest()[:16], d
+
+
+# ---------------------------------------------------------------------------------------------- presets
+# Each preset is a nested dict of overrides on the paper defaults above.
+
+_SMOKE_COMMON = {
+    "data": {"dataset": "digits", "pool_size": None, "test_size": None},
+    "task": {"width": 1 / 16, "epochs": 15, "augment": "none", "dropout": 0.0},
+    "vaal": {"width": 1 / 32, "z_dim": 8, "disc_width": 64, "iterations": 30},
+    "loop": {"initial_fraction": 0.10, "budget_fraction": 0.05, "final_fraction": 0.15},
+    "seeds": [0], "upper_bound_seeds": [0],
+}
+
+_BOOK_COMMON = {
+    # Fashion-MNIST, a seeded 5,000-image subset of the training split as the pool (the same subset for
+    # every seed and method), the full 10,000-image test split; narrow networks for a 2-core CPU.
+    # Dropout 0.3 instead of 0.5: with 10 epochs, 0.5 cost ~3 points at 10 % labels (measured).
+    "data": {"dataset": "fashion_mnist", "pool_size": 5000, "test_size": None},
+    "task": {"width": 1 / 8, "epochs": 10, "dropout": 0.3},
+    "vaal": {"width": 1 / 16, "z_dim": 32, "iterations": 300},
+    "seeds": [0, 1, 2], "upper_bound_seeds": [0, 1, 2],
+}
+
+PRESETS: dict[str, dict[str, dict]] = {
+    "classification": {
+        "smoke": _SMOKE_COMMON,
+        "book": _BOOK_COMMON,
+        "paper": {"data": {"dataset": "cifar10"}},
+    },
+}
+
+
+def _merge(base: dict, over: dict) -> dict:
+    out = copy.deepcopy(base)
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = _merge(out[k], v)
+        else:
+            out[k] = copy.deepcopy(v)
+    return out
+
+
+def _from_dict(d: dict) -> Experiment:
+    exp = Experiment()
+    for name, cls in (("data", DataConfig), ("task", TaskConfig), ("vaal", VAALConfig), ("loop", LoopConfig)):
+        sub = d.pop(name, {})
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(sub) - known
+        if unknown:
+            raise ValueError(f"unknown {name} setting(s) {sorted(unknown)}; known: {sorted(known)}")
+        setattr(exp, name, cls(**{**dataclasses.asdict(getattr(exp, name)), **sub}))
+    known = {f.name for f in dataclasses.fields(Experiment)}
+    unknown = set(d) - known
+    if unknown:
+        raise ValueError(f"unknown setting(s) {sorted(unknown)}; known: {sorted(known)}")
+    for k, v in d.items():
+        setattr(exp, k, v)
+    return exp
+
+
+def resolve(chapter: str, preset: str = "book", *, dataset: Optional[str] = None,
+            methods: Optional[list] = None, seeds: Optional[list] = None, data_root: Optional[str] = None,
+            results_dir: Optional[str] = None, device: Optional[str] = None,
+            overrides: Optional[dict] = None) -> Experiment:
+    """Resolve a chapter's parameters into a validated :class:`Experiment`.
+
+    Order: paper defaults < preset < ``overrides`` (nested dict) < explicit parameters. The environment
+    variable ``VAAL_PRESET`` replaces ``preset`` (nbval and the CI book build use it).
+    """
+    preset = os.environ.get("VAAL_PRESET", preset)
+    if chapter not in PRESETS:
+        raise ValueError(f"chapter={chapter!r} has no presets; known chapters: {sorted(PRESETS)}")
+    if preset not in PRESETS[chapter]:
+        raise ValueError(f"preset={preset!r} is not a preset of {chapter}; choose one of {list(PRESETS[chapter])}")
+    d = _merge(PRESETS[chapter][preset], overrides or {})
+    explicit = {"methods": methods, "seeds": seeds, "data_root": data_root, "results_dir": results_dir,
+                "device": device}
+    for k, v in explicit.items():
+        if v is not None:
+            d[k] = list(v) if isinstance(v, (list, tuple)) else v
+    if dataset is not None:
+        d.setdefault("data", {})["dataset"] = dataset
+    d["chapter"], d["preset"] = chapter, preset
+    exp = _from_dict(d)
+    validate(exp)
+    return exp
+
+
+def validate(exp: Experiment) -> None:
+    """Check every setting before any training starts; each error names the parameter."""
+    from .data import check_dataset_name
+    from .strategies import check_method
+
+    check_dataset_name(exp.data.dataset)
+    if not exp.methods:
+        raise ValueError("methods is empty: name at least one method")
+    for m in exp.methods:
+        check_method(m)
+    if len(set(exp.methods)) != len(exp.methods):
+        raise ValueError(f"methods={exp.methods} lists a method twice")
+    if not exp.seeds or not all(isinstance(s, int) and not isinstance(s, bool) for s in exp.seeds):
+        raise ValueError(f"seeds={exp.seeds!r} must be a non-empty list of integers")
+    lp = exp.loop
+    if not 0 < lp.initial_fraction < 1:
+        raise ValueError(f"initial_fraction={lp.initial_fraction} must lie in (0, 1)")
+    if not 0 < lp.final_fraction <= 1 or lp.final_fraction < lp.initial_fraction:
+        raise ValueError(f"final_fraction={lp.final_fraction} must lie in [initial_fraction, 1]")
+    if lp.budget is not None and (not isinstance(lp.budget, int) or lp.budget <= 0):
+        raise ValueError(f"budget={lp.budget!r} must be a positive number of samples")
+    if lp.budget is None and not 0 < lp.budget_fraction < 1:
+        raise ValueError(f"budget_fraction={lp.budget_fraction} must lie in (0, 1)")
+    if not 0 <= lp.val_fraction < 1:
+        raise ValueError(f"val_fraction={lp.val_fraction} must lie in [0, 1)")
+    if exp.data_root is not None and not os.path.isdir(os.path.expanduser(str(exp.data_root))):
+        raise ValueError(f"data_root={exp.data_root!r} is not a directory; create it, point it at the "
+                         f"data, or leave it None to search the default places")
+    if exp.device not in ("auto", "cpu", "cuda") and not str(exp.device).startswith("cuda:"):
+        raise ValueError(f"device={exp.device!r} must be auto, cpu, cuda or cuda:N")
+    if exp.task.arch not in ("vgg16", "resnet18"):
+        raise ValueError(f"task arch={exp.task.arch!r} must be vgg16 or resnet18")
+    if exp.task.augment not in ("hflip", "none"):
+        raise ValueError(f"task augment={exp.task.augment!r} must be hflip or none")
+    for name, v in (("task epochs", exp.task.epochs), ("task batch_size", exp.task.batch_size),
+                    ("vaal batch_size", exp.vaal.batch_size), ("vaal vae_steps", exp.vaal.vae_steps)):
+        if not isinstance(v, int) or v <= 0:
+            raise ValueError(f"{name}={v!r} must be a positive integer")
+    if exp.task.width <= 0 or exp.vaal.width <= 0:
+        raise ValueError("task width and vaal width must be positive")
+    if exp.vaal.elbo_scale not in ("per_pixel", "per_sample", "released"):
+        raise ValueError(f"vaal elbo_scale={exp.vaal.elbo_scale!r} must be per_pixel, per_sample or released")
+    if exp.vaal.disc_input not in ("mu", "z"):
+        raise ValueError(f"vaal disc_input={exp.vaal.disc_input!r} must be mu or z")
+    if exp.data.image_size % 16:
+        raise ValueError(f"image_size={exp.data.image_size} must be a multiple of 16 (four stride-2 convs)")
+    for name in ("pool_size", "test_size"):
+        v = getattr(exp.data, name)
+        if v is not None and (not isinstance(v, int) or v <= 0):
+            raise ValueError(f"{name}={v!r} must be a positive integer or None")
+
+
+def validate_sizes(exp: Experiment, pool_size: int) -> dict:
+    """Check the budget against an actual pool (after loading the data, before training)."""
+    s = exp.sizes(pool_size)
+    if s["initial"] < 1:
+        raise ValueError(f"initial_fraction={exp.loop.initial_fraction} gives an empty initial pool "
+                         f"for a pool of {pool_size}")
+    if s["budget"] <= 0:
+        raise ValueError(f"budget={s['budget']} must be positive (pool of {pool_size})")
+    if s["budget"] > pool_size - s["initial"]:
+        raise ValueError(f"budget={s['budget']} is larger than the unlabeled pool "
+                         f"({pool_size - s['initial']} samples)")
+    return s

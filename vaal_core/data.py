@@ -1,0 +1,592 @@
+"""Data sets of the book: a registry of real loaders that return in-memory uint8 tensors.
+
+Every loader returns a :class:`DataSet` whose splits hold images as ``uint8`` tensors of shape
+``(N, C, H, W)`` and integer targets, so that a small data set can live on the device as one tensor
+(DESIGN.md §7) and the active-learning loop never does per-sample Python work.
+
+A missing data set raises :class:`DataSetNotFound`, naming every place that was searched and how to get
+the files. There is never a silent fallback to other data.
+
+Chapters: every chapter loads its data through :func:`load_dataset`.
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import pickle
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Optional
+
+import numpy as np
+import torch
+
+
+class DataSetNotFound(FileNotFoundError):
+    """A data set's files were not found in any of the places searched."""
+
+
+@dataclass
+class Split:
+    """One split of a data set.
+
+    images: uint8 tensor (N, C, H, W); targets: int64 tensor (N,) for classification;
+    coarse_targets: optional int64 (N,) super-class labels (CIFAR-100's 20 coarse classes).
+    """
+
+    images: torch.Tensor
+    targets: torch.Tensor
+    coarse_targets: Optional[torch.Tensor] = None
+
+    def __post_init__(self):
+        if self.images.dtype != torch.uint8 or self.images.dim() != 4:
+            raise ValueError(f"images must be a uint8 (N, C, H, W) tensor, got {self.images.dtype} "
+                             f"{tuple(self.images.shape)}")
+        if len(self.targets) != len(self.images):
+            raise ValueError(f"{len(self.images)} images but {len(self.targets)} targets")
+        if self.coarse_targets is not None and len(self.coarse_targets) != len(self.images):
+            raise ValueError(f"{len(self.images)} images but {len(self.coarse_targets)} coarse targets")
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+
+@dataclass
+class DataSet:
+    """A loaded data set: train and test splits plus what the models need to know about it."""
+
+    name: str
+    train: Split
+    test: Split
+    num_classes: int
+    class_names: list = field(default_factory=list)
+    coarse_names: list = field(default_factory=list)
+    source: str = ""  # where the files were read from, for the chapter's provenance line
+
+    @property
+    def channels(self) -> int:
+        return int(self.train.images.shape[1])
+
+    @property
+    def image_size(self) -> int:
+        return int(self.train.images.shape[-1])
+
+    def describe(self) -> str:
+        return (f"{self.name}: {len(self.train)} train / {len(self.test)} test images, "
+                f"{self.channels}×{self.image_size}×{self.image_size}, {self.num_classes} classes"
+                + (f", read from {self.source}" if self.source else ""))
+
+
+# ----------------------------------------------------------------------------------------------
+# registry
+
+_LOADERS: dict[str, Callable[..., DataSet]] = {}
+
+
+def register(name: str):
+    """Decorator: make a loader available to :func:`load_dataset` under ``name``."""
+
+    def deco(fn):
+        _LOADERS[name] = fn
+        return fn
+
+    return deco
+
+
+def available_datasets() -> list[str]:
+    return sorted(_LOADERS)
+
+
+def check_dataset_name(name: str) -> None:
+    """Raise a ValueError naming the parameter ``dataset`` when ``name`` is not registered."""
+    if name not in _LOADERS:
+        raise ValueError(f"dataset={name!r} is not a known data set; choose one of {available_datasets()}")
+
+
+DEFAULT_DATA_ROOT = Path("~/.cache/vaal/data")
+
+
+def load_dataset(name: str, data_root: str | os.PathLike | None = None, **kwargs) -> DataSet:
+    """Load data set ``name``; ``data_root`` is searched first (``~`` is expanded). Without one, the
+    default root ``~/.cache/vaal/data`` is searched when it exists, then each loader's system places."""
+    check_dataset_name(name)
+    if data_root:
+        root = Path(os.path.expanduser(str(data_root)))
+    else:
+        default = DEFAULT_DATA_ROOT.expanduser()
+        root = default if default.is_dir() else None
+    return _LOADERS[name](root, **kwargs)
+
+
+def pad_to(images: torch.Tensor, size: int) -> torch.Tensor:
+    """Zero-pad (N, C, h, w) images symmetrically to (N, C, size, size): 28×28 → 32×32 (issue 2)."""
+    h, w = images.shape[-2:]
+    if h > size or w > size:
+        raise ValueError(f"cannot pad {h}×{w} images to {size}×{size}")
+    top, left = (size - h) // 2, (size - w) // 2
+    return torch.nn.functional.pad(images, (left, size - w - left, top, size - h - top))
+
+
+# ----------------------------------------------------------------------------------------------
+# digits: scikit-learn's 1,797 real 8×8 handwritten digits (ships with scikit-learn)
+
+@register("digits")
+def load_digits(root: Path | None = None, image_size: int = 32, test_fraction: float = 0.25,
+                split_seed: int = 0) -> DataSet:
+    """scikit-learn's digits (values 0..16) scaled to 0..255 and enlarged by pixel replication.
+
+    The 8×8 images are repeated ``image_size // 8`` times per axis (32 → each pixel becomes 4×4), so no
+    information is invented. There is no official test split: a fixed stratified split
+    (``test_fraction``, ``split_seed``) is used, the same on every machine.
+    """
+    from sklearn.datasets import load_digits as sk_digits
+    from sklearn.model_selection import train_test_split
+
+    if image_size % 8:
+        raise ValueError(f"image_size={image_size} must be a multiple of 8 for digits")
+    d = sk_digits()
+    x = torch.from_numpy((d.images * (255.0 / 16.0)).round().astype(np.uint8))[:, None]  # (N,1,8,8)
+    k = image_size // 8
+    x = x.repeat_interleave(k, dim=2).repeat_interleave(k, dim=3)
+    y = torch.from_numpy(d.target.astype(np.int64))
+    tr, te = train_test_split(np.arange(len(y)), test_size=test_fraction, random_state=split_seed,
+                              stratify=d.target)
+    tr, te = torch.from_numpy(np.sort(tr)), torch.from_numpy(np.sort(te))
+    return DataSet("digits", Split(x[tr], y[tr]), Split(x[te], y[te]), num_classes=10,
+                   class_names=[str(i) for i in range(10)], source="sklearn.datasets.load_digits")
+
+
+# ----------------------------------------------------------------------------------------------
+# Fashion-MNIST: IDX files, from the data root, Debian's package, or torchvision's download
+
+FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
+                   "Sneaker", "Bag", "Ankle boot"]
+DEBIAN_FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
+_FASHION_FILES = {"train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+                  "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")}
+
+
+def read_idx(path: Path) -> np.ndarray:
+    """Read an IDX file (the MNIST format; gzip-compressed when the name ends in .gz)."""
+    opener = gzip.open if str(path).endswith(".gz") else open
+    try:
+        with opener(path, "rb") as f:
+            data = f.read()
+    except (EOFError, gzip.BadGzipFile) as e:  # a cut-off download: report it like any other bad file
+        raise ValueError(f"{path}: truncated or corrupt gzip file ({e})") from e
+    if len(data) < 4 or data[0] != 0 or data[1] != 0:
+        raise ValueError(f"{path} is not an IDX file (bad magic number)")
+    dtypes = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+    if data[2] not in dtypes:
+        raise ValueError(f"{path}: unknown IDX element type 0x{data[2]:02x}")
+    ndim = data[3]
+    if len(data) < 4 + 4 * ndim:
+        raise ValueError(f"{path}: truncated IDX header")
+    shape = tuple(int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+    dtype = np.dtype(dtypes[data[2]])
+    n_bytes = len(data) - 4 - 4 * ndim
+    if n_bytes != int(np.prod(shape)) * dtype.itemsize:
+        raise ValueError(f"{path}: header says {shape} but the file holds {n_bytes} bytes of values")
+    return np.frombuffer(data, dtype=dtype, offset=4 + 4 * ndim).reshape(shape)
+
+
+def _find_idx(directory: Path, stem: str) -> Optional[Path]:
+    for name in (stem + ".gz", stem):
+        if (directory / name).is_file():
+            return directory / name
+    return None
+
+
+def _fashion_dirs(root: Path | None) -> list[Path]:
+    dirs = []
+    if root is not None:
+        # the data root itself, the layout of a plain copy, and torchvision's download layout
+        dirs += [root, root / "fashion-mnist", root / "FashionMNIST" / "raw"]
+    dirs.append(DEBIAN_FASHION_DIR)
+    return dirs
+
+
+@register("fashion_mnist")
+def load_fashion_mnist(root: Path | None = None, image_size: int = 32, download: bool = False) -> DataSet:
+    """The real Fashion-MNIST benchmark: 60,000 train and 10,000 test 28×28 images, padded to 32×32.
+
+    Looked for in order: ``root``, ``root/fashion-mnist``, ``root/FashionMNIST/raw`` (torchvision's
+    layout), Debian's package ``dataset-fashion-mnist`` (``/usr/share/datasets/fashion-mnist``); with
+    ``download=True``, torchvision downloads it into ``root`` when none holds it.
+    """
+    searched = _fashion_dirs(root)
+    found = next((d for d in searched if all(_find_idx(d, s) for pair in _FASHION_FILES.values()
+                                                 for s in pair)), None)
+    if found is None and download:
+        if root is None:
+            raise DataSetNotFound("fashion_mnist: download=True needs a data_root to download into")
+        from torchvision.datasets import FashionMNIST
+        for train in (True, False):
+            FashionMNIST(str(root), train=train, download=True)
+        found = root / "FashionMNIST" / "raw"
+    if found is None:
+        raise DataSetNotFound(
+            "fashion_mnist: no IDX files (train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz], "
+            "t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz]) in any of: "
+            + ", ".join(str(d) for d in searched)
+            + ". Get them with `sudo apt-get install dataset-fashion-mnist` (Debian/Ubuntu) or pass "
+              "download=True with a data_root (torchvision downloads them).")
+    splits = {}
+    for split, (img_stem, lbl_stem) in _FASHION_FILES.items():
+        x = torch.from_numpy(read_idx(_find_idx(found, img_stem)).copy())[:, None]  # (N,1,28,28)
+        y = torch.from_numpy(read_idx(_find_idx(found, lbl_stem)).astype(np.int64))
+        splits[split] = Split(pad_to(x, image_size), y)
+    return DataSet("fashion_mnist", splits["train"], splits["test"], num_classes=10,
+                   class_names=FASHION_CLASSES, source=str(found))
+
+
+# ----------------------------------------------------------------------------------------------
+# CIFAR-10 / CIFAR-100: the official "python version" pickles
+
+CIFAR10_FOLDER = "cifar-10-batches-py"
+CIFAR100_FOLDER = "cifar-100-python"
+_CIFAR10_FILES = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch", "batches.meta"]
+_CIFAR100_FILES = ["train", "test", "meta"]
+
+
+def _unpickle(path: Path) -> dict:
+    """One CIFAR pickle, with its keys as str (the official files were written by Python 2, so their
+    keys load as bytes; a re-pickled copy may have str keys)."""
+    with open(path, "rb") as f:
+        d = pickle.load(f, encoding="bytes")
+    return {k.decode("latin1") if isinstance(k, bytes) else k: v for k, v in d.items()}
+
+
+def _names(values) -> list[str]:
+    return [v.decode("utf-8") if isinstance(v, bytes) else str(v) for v in values]
+
+
+def _cifar_images(batch: dict, path: Path) -> torch.Tensor:
+    data = np.asarray(batch["data"])
+    if data.dtype != np.uint8 or data.ndim != 2 or data.shape[1] != 3 * 32 * 32:
+        raise ValueError(f"{path}: expected uint8 rows of 3072 values, got {data.dtype} {data.shape}")
+    # each row is the 1024 red, then 1024 green, then 1024 blue values of one 32×32 image, row by row
+    return torch.from_numpy(data.reshape(-1, 3, 32, 32))
+
+
+def _labels(values, num_classes: int, path: Path, key: str) -> torch.Tensor:
+    y = torch.as_tensor(np.asarray(values, dtype=np.int64))
+    if len(y) and (int(y.min()) < 0 or int(y.max()) >= num_classes):
+        raise ValueError(f"{path}: {key} outside 0..{num_classes - 1}")
+    return y
+
+
+def _locate_cifar(name: str, root: Path | None, folder: str, files: list[str], download: bool,
+                  downloader: Callable[[str], object], url: str) -> Path:
+    """The first of ``root/folder`` and ``root`` that holds all ``files``, downloading on request."""
+    searched = [] if root is None else [root / folder, root]
+
+    def first_complete():
+        return next((d for d in searched if all((d / f).is_file() for f in files)), None)
+
+    found = first_complete()
+    if found is None and download:
+        if root is None:
+            raise DataSetNotFound(f"{name}: download=True needs a data_root to download into")
+        downloader(str(root))
+        found = first_complete()
+    if found is None:
+        where = ", ".join(str(d) for d in searched) if searched else "nowhere (no data_root was given)"
+        raise DataSetNotFound(
+            f"{name}: no complete set of the python-version files ({', '.join(files)}) in any of: {where}. "
+            f"Pass download=True with a data_root (torchvision downloads and extracts them there), or "
+            f"download {url} and extract it into the data_root (it unpacks to {folder}/).")
+    return found
+
+
+def _download_cifar10(root: str) -> None:
+    from torchvision.datasets import CIFAR10
+    CIFAR10(root, train=True, download=True)  # the one archive holds both splits
+
+
+def _download_cifar100(root: str) -> None:
+    from torchvision.datasets import CIFAR100
+    CIFAR100(root, train=True, download=True)
+
+
+@register("cifar10")
+def load_cifar10(root: Path | None = None, download: bool = False) -> DataSet:
+    """CIFAR-10: 50,000 train and 10,000 test 32×32 RGB images in 10 classes.
+
+    Reads the official python version (``data_batch_1`` … ``data_batch_5``, ``test_batch``,
+    ``batches.meta``) from ``root/cifar-10-batches-py`` or ``root`` itself; with ``download=True``,
+    torchvision downloads it into ``root`` when neither holds it.
+    """
+    found = _locate_cifar("cifar10", root, CIFAR10_FOLDER, _CIFAR10_FILES, download, _download_cifar10,
+                          "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz")
+    class_names = _names(_unpickle(found / "batches.meta")["label_names"])
+
+    def split(files):
+        batches = [(found / f, _unpickle(found / f)) for f in files]
+        x = torch.cat([_cifar_images(b, p) for p, b in batches])
+        y = torch.cat([_labels(b["labels"], len(class_names), p, "labels") for p, b in batches])
+        return Split(x, y)
+
+    return DataSet("cifar10", split(_CIFAR10_FILES[:5]), split(["test_batch"]),
+                   num_classes=len(class_names), class_names=class_names, source=str(found))
+
+
+@register("cifar100")
+def load_cifar100(root: Path | None = None, download: bool = False) -> DataSet:
+    """CIFAR-100: 50,000 train and 10,000 test 32×32 RGB images in 100 classes.
+
+    Reads the official python version (``train``, ``test``, ``meta``) from ``root/cifar-100-python`` or
+    ``root`` itself; with ``download=True``, torchvision downloads it into ``root`` when neither holds it.
+    ``targets`` are the 100 fine labels, ``coarse_targets`` the 20 super-classes; ``class_names`` and
+    ``coarse_names`` come from ``meta``.
+    """
+    found = _locate_cifar("cifar100", root, CIFAR100_FOLDER, _CIFAR100_FILES, download, _download_cifar100,
+                          "https://www.cs.toronto.edu/~kriz/cifar-100-python.tar.gz")
+    meta = _unpickle(found / "meta")
+    fine, coarse = _names(meta["fine_label_names"]), _names(meta["coarse_label_names"])
+
+    def split(file):
+        path = found / file
+        b = _unpickle(path)
+        return Split(_cifar_images(b, path), _labels(b["fine_labels"], len(fine), path, "fine_labels"),
+                     _labels(b["coarse_labels"], len(coarse), path, "coarse_labels"))
+
+    return DataSet("cifar100", split("train"), split("test"), num_classes=len(fine), class_names=fine,
+                   coarse_names=coarse, source=str(found))
+
+
+# ----------------------------------------------------------------------------------------------
+# photographs in class folders (Caltech-256, ImageNet): decoded once into one uint8 tensor
+
+_IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png"}
+
+
+def _image_files(directory: Path) -> list[Path]:
+    """The image files directly in ``directory``, sorted by name so every machine sees the same order.
+
+    Only known image suffixes count: Caltech-256's folders hold a few stray non-image entries.
+    """
+    with os.scandir(directory) as entries:
+        names = sorted(e.name for e in entries
+                       if e.is_file() and os.path.splitext(e.name)[1].lower() in _IMAGE_SUFFIXES)
+    return [directory / n for n in names]
+
+
+def _subfolders(directory: Path) -> list[Path]:
+    with os.scandir(directory) as entries:
+        return [directory / n for n in sorted(e.name for e in entries if e.is_dir())]
+
+
+def _load_square(path: Path, size: int) -> np.ndarray:
+    """One image as an RGB (size, size, 3) uint8 array: shorter side resized to ``size``, centre-cropped."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as img:
+            # JPEG can decode at 1/2, 1/4 or 1/8 scale, never below the requested size: most photos are
+            # far larger than ``size``, and this skips most of the decoding work
+            img.draft("RGB", (size, size))
+            img = img.convert("RGB")  # Caltech-256 and ImageNet include grayscale and CMYK JPEGs
+    except (OSError, ValueError) as e:
+        raise ValueError(f"{path}: cannot decode the image ({e})") from e
+    w, h = img.size
+    scale = size / min(w, h)
+    w, h = max(size, round(w * scale)), max(size, round(h * scale))
+    img = img.resize((w, h), Image.Resampling.BICUBIC)
+    left, top = (w - size) // 2, (h - size) // 2
+    return np.asarray(img.crop((left, top, left + size, top + size)))
+
+
+def decode_images(paths: list[Path], image_size: int, workers: int | None = None) -> torch.Tensor:
+    """Decode ``paths`` into one uint8 tensor (N, 3, image_size, image_size), in the order given.
+
+    Images are converted to RGB, their shorter side resized to ``image_size`` and centre-cropped.
+    Pillow releases the GIL while decoding, so ``workers`` threads (default: up to 8) run in parallel.
+    """
+    out = np.empty((len(paths), 3, image_size, image_size), dtype=np.uint8)
+    chunk = 256  # one task per chunk, not per file: a million pending futures would cost gigabytes
+
+    def decode_chunk(start):
+        for i in range(start, min(start + chunk, len(paths))):
+            out[i] = _load_square(paths[i], image_size).transpose(2, 0, 1)
+
+    with ThreadPoolExecutor(workers or min(8, os.cpu_count() or 1)) as pool:
+        for _ in pool.map(decode_chunk, range(0, len(paths), chunk)):
+            pass  # iterating re-raises the first decoding error
+    return torch.from_numpy(out)
+
+
+def stratified_split(labels: np.ndarray, test_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted (train, test) index arrays holding ``test_fraction`` of every class in the test split.
+
+    Each class is shuffled by its own generator, seeded by (``seed``, class), so the split is the same on
+    every machine and one class's split does not depend on which other classes are present. A class
+    with at least two members keeps at least one in each split.
+    """
+    if not 0 < test_fraction < 1:
+        raise ValueError(f"test_fraction={test_fraction} must lie strictly between 0 and 1")
+    labels = np.asarray(labels)
+    train, test = [], []
+    for c in np.unique(labels):
+        members = np.flatnonzero(labels == c)
+        n_test = int(np.floor(test_fraction * len(members) + 0.5))
+        n_test = min(max(n_test, 1), len(members) - 1) if len(members) > 1 else 0
+        order = np.random.default_rng([seed, int(c)]).permutation(len(members))
+        test.append(members[order[:n_test]])
+        train.append(members[order[n_test:]])
+    return np.sort(np.concatenate(train)), np.sort(np.concatenate(test))
+
+
+def _missing(name: str, what: str, searched: list[Path], how: str) -> DataSetNotFound:
+    where = ", ".join(str(d) for d in searched) if searched else "nowhere (no data_root was given)"
+    return DataSetNotFound(f"{name}: no {what} in any of: {where}. {how}")
+
+
+# ----------------------------------------------------------------------------------------------
+# Caltech-256: the official 256_ObjectCategories folders
+
+@register("caltech256")
+def load_caltech256(root: Path | None = None, image_size: int = 64, test_fraction: float = 0.2,
+                    split_seed: int = 0, include_clutter: bool = False,
+                    workers: int | None = None) -> DataSet:
+    """Caltech-256: 30,607 photographs in 256 object categories (plus a clutter class), of many sizes.
+
+    Reads ``root/256_ObjectCategories`` (the official archive) or ``root/caltech256/256_ObjectCategories``
+    (torchvision's layout), one folder per category, ``001.ak47`` … ``256.toad``, holding JPEG files.
+    ``257.clutter`` is background, not an object category, so it is left out unless
+    ``include_clutter=True`` (it then becomes the last class). Class names are the folder names
+    without the number prefix; ``num_classes`` is the number of category folders found.
+
+    Every image is converted to RGB, its shorter side resized to ``image_size`` and centre-cropped to
+    ``image_size``×``image_size``. There is no official split: a fixed stratified split
+    (``test_fraction`` of every class, ``split_seed``) over the files sorted by name is used, the same
+    on every machine.
+    """
+    searched = [] if root is None else [root / "256_ObjectCategories",
+                                        root / "caltech256" / "256_ObjectCategories"]
+    found, folders = None, []
+    for d in searched:
+        if d.is_dir():
+            folders = [f for f in _subfolders(d) if f.name.partition(".")[0].isdigit()]
+            if folders:
+                found = d
+                break
+    if found is None:
+        raise _missing("caltech256", "category folders (001.ak47 … 256.toad)", searched,
+                       "Download https://data.caltech.edu/records/nyy15-4j048/files/256_ObjectCategories.tar "
+                       "and extract it into the data_root, or run "
+                       "torchvision.datasets.Caltech256(data_root, download=True).")
+    if not include_clutter:
+        folders = [f for f in folders if f.name.partition(".")[2] != "clutter"]
+    files, labels = [], []
+    for c, folder in enumerate(folders):
+        images = _image_files(folder)
+        if not images:
+            raise ValueError(f"caltech256: {folder} holds no images; the extraction looks incomplete")
+        files += images
+        labels += [c] * len(images)
+    labels = np.asarray(labels, dtype=np.int64)
+    tr, te = stratified_split(labels, test_fraction, split_seed)
+    # decode train then test files into one tensor, so the two splits are views with no copy
+    order = np.concatenate([tr, te])
+    x = decode_images([files[i] for i in order], image_size, workers)
+    y = torch.from_numpy(labels[order])
+    n = len(tr)
+    return DataSet("caltech256", Split(x[:n], y[:n]), Split(x[n:], y[n:]), num_classes=len(folders),
+                   class_names=[f.name.partition(".")[2] for f in folders], source=str(found))
+
+
+# ----------------------------------------------------------------------------------------------
+# ImageNet (ILSVRC-2012): ImageFolder layout, decoded once and cached
+
+_CACHE_VERSION = 1
+
+
+def _cached_decode(cache_file: Path, files: list[Path], targets: np.ndarray, base: Path, image_size: int,
+                   workers: int | None, use_cache: bool) -> Split:
+    """Decode ``files`` into a Split, reusing ``cache_file`` when it was made from the same file list.
+
+    The cache records a hash of the relative file names and their targets: adding, removing or renaming
+    images (or changing the class list) makes it stale, and it is rebuilt. It is written to a temporary
+    file first and then renamed, so an interrupted run never leaves a half-written cache behind.
+    """
+    h = hashlib.sha256(f"v{_CACHE_VERSION} {image_size}\n".encode())
+    for f, t in zip(files, targets):
+        h.update(f"{f.relative_to(base).as_posix()}\t{t}\n".encode())
+    fingerprint = h.hexdigest()
+    if use_cache and cache_file.is_file():
+        try:
+            saved = torch.load(cache_file, weights_only=True)
+        except Exception as e:  # an unreadable cache is rebuilt, not fatal
+            warnings.warn(f"imagenet: ignoring unreadable cache {cache_file} ({e}); decoding again")
+        else:
+            if saved.get("fingerprint") == fingerprint:
+                return Split(saved["images"], saved["targets"])
+    split = Split(decode_images(files, image_size, workers), torch.from_numpy(targets))
+    if use_cache:
+        tmp = cache_file.with_name(f".{cache_file.name}.{os.getpid()}.tmp")
+        try:
+            with open(tmp, "wb") as f:
+                torch.save({"fingerprint": fingerprint, "images": split.images, "targets": split.targets}, f)
+            os.replace(tmp, cache_file)
+        except (OSError, RuntimeError) as e:  # torch reports write failures (a full disk) as RuntimeError
+            # e.g. a read-only data set directory: the data are loaded, only slower next time
+            tmp.unlink(missing_ok=True)
+            warnings.warn(f"imagenet: could not write the cache {cache_file} ({e})")
+    return split
+
+
+@register("imagenet")
+def load_imagenet(root: Path | None = None, image_size: int = 64, cache: bool = True,
+                  workers: int | None = None) -> DataSet:
+    """ImageNet (ILSVRC-2012): 1,281,167 train and 50,000 validation images in 1,000 classes.
+
+    Reads the ImageFolder layout ``train/<wnid>/*.JPEG`` and ``val/<wnid>/*.JPEG`` (the validation images
+    already sorted into class folders) from ``root`` or ``root/imagenet``. The classes are the sorted
+    wnid folders of ``train`` (``class_names`` are the wnids); a ``val`` folder of any other class is an
+    error. The validation set is the test split.
+
+    Every image is converted to RGB, its shorter side resized to ``image_size`` and centre-cropped to
+    ``image_size``×``image_size``. Decoding all images takes a long time, so with ``cache=True`` the
+    decoded arrays are saved as ``vaal_cache_{train,val}_<image_size>px.pt`` in the data set directory
+    and reused while the file list is unchanged.
+
+    Memory: N×3×image_size² bytes per split, held in RAM: at 64 px about 15.7 GB for train and 0.6 GB
+    for val (at 32 px, 3.9 GB and 0.15 GB); building the cache needs the same again on disk.
+    """
+    searched = [] if root is None else [root, root / "imagenet"]
+    found = next((d for d in searched if (d / "train").is_dir() and (d / "val").is_dir()), None)
+    if found is None:
+        raise _missing("imagenet", "train/ and val/ class folders", searched,
+                       "ImageNet needs a login at https://image-net.org: download ILSVRC2012_img_train.tar, "
+                       "ILSVRC2012_img_val.tar and ILSVRC2012_devkit_t12.tar.gz into the data_root and run "
+                       "torchvision.datasets.ImageNet(data_root, split='train') and split='val' once, which "
+                       "unpacks them into train/<wnid>/ and val/<wnid>/.")
+    classes = [d.name for d in _subfolders(found / "train")]
+    if not classes:
+        raise ValueError(f"imagenet: {found / 'train'} holds no class folders")
+    if _image_files(found / "val"):
+        raise ValueError(f"imagenet: {found / 'val'} holds loose images; sort them into val/<wnid>/ folders "
+                         "(torchvision.datasets.ImageNet(data_root, split='val') does this)")
+    index = {wnid: c for c, wnid in enumerate(classes)}
+    val_classes = [d.name for d in _subfolders(found / "val")]
+    unknown = [w for w in val_classes if w not in index]
+    if unknown:
+        raise ValueError(f"imagenet: val classes {unknown[:10]} are not among the {len(classes)} train classes")
+
+    splits = {}
+    for split, wnids in (("train", classes), ("val", val_classes)):
+        files, targets = [], []
+        for wnid in wnids:
+            images = _image_files(found / split / wnid)
+            if split == "train" and not images:
+                raise ValueError(f"imagenet: {found / split / wnid} holds no images")
+            files += images
+            targets += [index[wnid]] * len(images)
+        splits[split] = _cached_decode(found / f"vaal_cache_{split}_{image_size}px.pt", files,
+                                       np.asarray(targets, dtype=np.int64), found, image_size, workers, cache)
+    return DataSet("imagenet", splits["train"], splits["val"], num_classes=len(classes),
+                   class_names=classes, source=str(found))

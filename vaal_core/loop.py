@@ -1,0 +1,201 @@
+"""The active-learning experiment (paper §4): cycles of train T → evaluate → select ``budget`` → label.
+
+One run = one method × one seed. Cycle 0 trains on the initial labeled pool (``initial_fraction`` of the
+pool, drawn at random from the seed: the same for every method); each later cycle adds the ``budget``
+samples the strategy picked after the previous one, until ``final_fraction``. Every finished cycle goes
+to the results store at once, so a killed run resumes after its last finished cycle and a rerun of a
+finished run trains nothing.
+"""
+from __future__ import annotations
+
+import io
+import time
+from dataclasses import dataclass
+from typing import Optional
+
+import pandas as pd
+import torch
+
+from . import __version__
+from .config import Experiment, run_key, validate, validate_sizes
+from .data import DataSet, load_dataset
+from .results import ResultsStore, git_commit, resolve_results_dir
+from .runtime import ImageStore, derive_seed, resolve_device, seed_everything
+from .strategies import Context, check_selection, make_strategy
+from .task import ClassificationTask
+
+
+@dataclass
+class Prepared:
+    """The data of an experiment, loaded once and shared by all its runs."""
+
+    exp: Experiment
+    dataset: DataSet
+    pool_targets: torch.Tensor  # (N,) true labels of the pool, CPU
+    test_targets: torch.Tensor
+    store: ImageStore  # pool images on the device
+    test_store: ImageStore
+    task: ClassificationTask
+    device: torch.device
+    sizes: dict  # initial, budget, cycles
+
+    @property
+    def pool_size(self) -> int:
+        return len(self.pool_targets)
+
+
+def _subset(n: int, size: Optional[int], seed: int, what: str) -> torch.Tensor:
+    if size is None or size >= n:
+        if size is not None and size > n:
+            raise ValueError(f"{what}={size} is larger than the split ({n} images)")
+        return torch.arange(n)
+    g = torch.Generator().manual_seed(seed)
+    return torch.randperm(n, generator=g)[:size].sort().values
+
+
+def device_label(device: torch.device) -> str:
+    if device.type == "cuda":
+        return f"cuda:{torch.cuda.get_device_name(device)}"
+    return "cpu"
+
+
+def prepare(exp: Experiment) -> Prepared:
+    """Validate, load the data, cut the pool and test subsets, put both on the device."""
+    validate(exp)
+    device = resolve_device(exp.device)
+    ds = load_dataset(exp.data.dataset, exp.data_root, image_size=exp.data.image_size)
+    pool_pos = _subset(len(ds.train), exp.data.pool_size, exp.data.subset_seed, "pool_size")
+    test_pos = _subset(len(ds.test), exp.data.test_size, exp.data.subset_seed + 1, "test_size")
+    sizes = validate_sizes(exp, len(pool_pos))
+    store = ImageStore(ds.train.images[pool_pos], device)
+    test_store = store.like(ds.test.images[test_pos])
+    task = ClassificationTask(exp.task, ds.channels, ds.num_classes)
+    return Prepared(exp, ds, ds.train.targets[pool_pos].clone(), ds.test.targets[test_pos].clone(), store,
+                    test_store, task, device, sizes)
+
+
+def initial_pool(pool_size: int, n_initial: int, seed: int) -> torch.Tensor:
+    """The random initial labeled pool of a seed (paper §4), identical for every method."""
+    g = torch.Generator().manual_seed(derive_seed(seed, "initial"))
+    return torch.randperm(pool_size, generator=g)[:n_initial]
+
+
+def _row(prep: Prepared, key: str, method: str, seed: int, cycle: int, n_labeled: int, metric: str,
+         value: float, times: dict) -> dict:
+    return {"key": key, "dataset": prep.exp.data.dataset, "method": method,
+            "seed": seed, "cycle": cycle, "labeled_fraction": n_labeled / prep.pool_size,
+            "n_labeled": n_labeled, "metric": metric, "value": value, **times,
+            "device": device_label(prep.device), "vaal_core_version": __version__, "git_commit": git_commit()}
+
+
+def _train_task(prep: Prepared, labeled: torch.Tensor, labels: torch.Tensor, g: torch.Generator,
+                model: Optional[torch.nn.Module]):
+    """Build (or keep, with warm start) the task model and fit it; with ``val_fraction`` a seeded share
+    of the labeled set is held out for model selection (its labels were paid for from the budget)."""
+    exp = prep.exp
+    model = model if model is not None else prep.task.build(prep.device)
+    n_val = int(round(exp.loop.val_fraction * len(labeled)))
+    if n_val:
+        perm = torch.randperm(len(labeled), generator=g)
+        tr, va = perm[n_val:], perm[:n_val]
+        val = (ImageStore(prep.store.images[labeled[va].to(prep.device)], prep.device,
+                          prep.store.mean.flatten(), prep.store.std.flatten()), labels[va])
+        prep.task.fit(model, prep.store, labeled[tr], labels[tr], g, val=val)
+    else:
+        prep.task.fit(model, prep.store, labeled, labels, g)
+    return model
+
+
+def run_method(prep: Prepared, method: str, seed: int, results: ResultsStore, verbose: bool = True) -> pd.DataFrame:
+    """Run (or resume, or just read back) one method × seed; returns its tidy rows."""
+    exp, sizes = prep.exp, prep.sizes
+    key, cfg = run_key(exp, method, seed)
+    results.begin(key, {"key": key, **cfg})
+    last = sizes["cycles"] - 1
+    finished = results.finished_cycles(key, last)
+    start = 0 if not finished else max(finished) + 1
+    if start > last:
+        return results.rows(key)
+
+    labeled = initial_pool(prep.pool_size, sizes["initial"], seed)
+    selections = results.selections(key)
+    for c in range(start):
+        labeled = torch.cat([labeled, torch.tensor(selections[c], dtype=torch.long)])
+    labels = prep.pool_targets  # the ideal oracle answers with the true label
+    strategy = make_strategy(method)
+    model = None
+    if exp.loop.warm_start and start > 0:
+        state = torch.load(io.BytesIO(results.state(key)), map_location=prep.device, weights_only=True)
+        model = prep.task.build(prep.device)
+        model.load_state_dict(state["task"])
+        strategy.load_state_dict(state["strategy"])
+
+    for cycle in range(start, last + 1):
+        t0 = time.perf_counter()
+        g = seed_everything(derive_seed(seed, cycle, "cycle"))
+        model = _train_task(prep, labeled, labels[labeled], g, model if exp.loop.warm_start else None)
+        value = prep.task.evaluate(model, prep.test_store, prep.test_targets)[prep.task.metric]
+        t1 = time.perf_counter()
+        picked, info = None, {}
+        if cycle < last:
+            mask = torch.ones(prep.pool_size, dtype=torch.bool)
+            mask[labeled] = False
+            unlabeled = mask.nonzero().squeeze(1)
+            ctx = Context(prep.store, labeled, unlabeled, sizes["budget"], prep.task, model, exp, g)
+            picked = strategy.select(ctx).cpu()
+            check_selection(picked, unlabeled, sizes["budget"], method)
+            info = strategy.info
+        t2 = time.perf_counter()
+        times = {"train_s": t1 - t0, "select_s": t2 - t1, "wall_s": t2 - t0}
+        rows = [_row(prep, key, method, seed, cycle, len(labeled), prep.task.metric, value, times)]
+        rows += [_row(prep, key, method, seed, cycle, len(labeled), f"sampler/{k}", float(v), times)
+                 for k, v in info.items() if isinstance(v, (int, float))]
+        state = None
+        if exp.loop.warm_start:
+            buf = io.BytesIO()
+            torch.save({"task": model.state_dict(), "strategy": strategy.state_dict()}, buf)
+            state = buf.getvalue()
+        results.save_cycle(key, rows, picked.tolist() if picked is not None else None, cycle, state)
+        if verbose:
+            print(f"  {method:>10} seed {seed} cycle {cycle}/{last}: {len(labeled)} labeled, "
+                  f"{prep.task.metric} {value:.2f} ({t2 - t0:.1f} s)", flush=True)
+        if picked is not None:
+            labeled = torch.cat([labeled, picked])
+    return results.rows(key)
+
+
+def run_upper_bound(prep: Prepared, seed: int, results: ResultsStore, verbose: bool = True) -> pd.DataFrame:
+    """The full-data upper bound drawn as a line in Fig. 2: T trained on the whole labeled pool."""
+    key, cfg = run_key(prep.exp, "full", seed)
+    results.begin(key, {"key": key, **cfg})
+    if results.finished_cycles(key, 0):
+        return results.rows(key)
+    t0 = time.perf_counter()
+    g = seed_everything(derive_seed(seed, "full"))
+    everything = torch.arange(prep.pool_size)
+    model = _train_task(prep, everything, prep.pool_targets, g, None)
+    value = prep.task.evaluate(model, prep.test_store, prep.test_targets)[prep.task.metric]
+    dt = time.perf_counter() - t0
+    results.save_cycle(key, [_row(prep, key, "full", seed, 0, prep.pool_size, prep.task.metric, value,
+                                  {"train_s": dt, "select_s": 0.0, "wall_s": dt})])
+    if verbose:
+        print(f"  full data seed {seed}: {prep.task.metric} {value:.2f} ({dt:.1f} s)", flush=True)
+    return results.rows(key)
+
+
+def run_experiment(exp: Experiment, upper_bound: bool = True, verbose: bool = True,
+                   prep: Optional[Prepared] = None) -> pd.DataFrame:
+    """Every method × seed of ``exp`` (plus the full-data bound): the tidy rows of all its runs.
+
+    Finished cycles are read from the results store, never recomputed.
+    """
+    prep = prep or prepare(exp)
+    results = ResultsStore(resolve_results_dir(exp.results_dir))
+    frames = []
+    for seed in exp.seeds:
+        for method in exp.methods:
+            frames.append(run_method(prep, method, seed, results, verbose))
+    if upper_bound:
+        for seed in exp.upper_bound_seeds:
+            frames.append(run_upper_bound(prep, seed, results, verbose))
+    return pd.concat(frames, ignore_index=True)

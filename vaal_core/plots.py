@@ -1,0 +1,63 @@
+"""Paper-style figures, drawn only from the results tables (so a figure redraws without training)."""
+from __future__ import annotations
+
+from typing import Optional
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from .results import summarize
+
+# One colour and label per method, the same in every chapter.
+METHOD_STYLE = {
+    "vaal": ("VAAL", "tab:red"),
+    "random": ("Random", "tab:gray"),
+    "coreset": ("Core-set", "tab:blue"),
+    "ensembles": ("Ensembles w. VarR", "tab:green"),
+    "mc_dropout": ("MC-Dropout", "tab:purple"),
+    "dbal": ("DBAL", "tab:orange"),
+    "qbc": ("QBC", "tab:brown"),
+    "sa": ("SA", "tab:pink"),
+}
+
+
+def method_label(method: str) -> str:
+    return METHOD_STYLE.get(method, (method, None))[0]
+
+
+def curve_plot(df: pd.DataFrame, metric: str, methods: Optional[list] = None, upper: Optional[pd.DataFrame] = None,
+               reference: Optional[pd.DataFrame] = None, title: str = "", ylabel: str = "Mean Accuracy (%)",
+               ax=None):
+    """Mean ± std of ``metric`` over seeds against % of labeled data, one line per method (Fig. 2 style).
+
+    ``upper``: the full-data rows, drawn as a horizontal line labelled "Top-1 = mean ± std".
+    ``reference``: points the paper states (columns who, method, labeled_fraction, value), as markers.
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 4.2))
+    s = summarize(df, metric)
+    for method in methods or sorted(s["method"].unique()):
+        m = s[s["method"] == method].sort_values("labeled_fraction")
+        if not len(m):
+            continue
+        label, color = METHOD_STYLE.get(method, (method, None))
+        x = 100 * m["labeled_fraction"]
+        ax.plot(x, m["mean"], marker="o", ms=4, label=label, color=color)
+        ax.fill_between(x, m["mean"] - m["std"], m["mean"] + m["std"], alpha=0.2, color=color)
+    if upper is not None and len(upper):
+        u = upper[upper["metric"] == metric]["value"]
+        ax.axhline(u.mean(), ls="--", color="black", lw=1)
+        ax.text(0.02, 0.97, f"Top-1 = {u.mean():.2f} ± {u.std(ddof=1) if len(u) > 1 else 0:.2f}",
+                transform=ax.transAxes, va="top", fontsize=9)
+    if reference is not None and len(reference):
+        for (who, method), r in reference.groupby(["who", "method"]):
+            label, color = METHOD_STYLE.get(method.lower(), (method, "black"))
+            ax.scatter(100 * r["labeled_fraction"], r["value"], marker="x" if who == "VAAL paper" else "+",
+                       s=50, color=color, label=f"{label} ({who})", zorder=5)
+    ax.set_xlabel("% of Labeled Data")
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="lower right")
+    return ax

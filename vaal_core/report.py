@@ -1,0 +1,81 @@
+"""Tables a chapter shows: the curves as mean ± std, the paper beside us, and what was run where."""
+from __future__ import annotations
+
+import platform
+
+import pandas as pd
+import torch
+
+from . import __version__
+from .config import Experiment
+from .plots import method_label
+from .results import git_commit, summarize
+
+
+def curve_table(df: pd.DataFrame, metric: str, methods: list | None = None) -> pd.DataFrame:
+    """One row per % labeled, one column per method, cells "mean ± std (runs)"."""
+    s = summarize(df, metric)
+    if methods is not None:
+        s = s[s["method"].isin(methods)]
+    s["cell"] = [f"{m:.2f} ± {sd:.2f}" for m, sd in zip(s["mean"], s["std"])]
+    s["% labeled"] = (100 * s["labeled_fraction"]).round(1)
+    t = s.pivot_table(index=["% labeled", "n_labeled"], columns="method", values="cell", aggfunc="first")
+    order = [m for m in (methods or sorted(t.columns)) if m in t.columns]
+    t = t[order]
+    t.columns = [method_label(m) for m in order]
+    return t
+
+
+def final_point(df: pd.DataFrame, metric: str, method: str) -> dict:
+    """Mean, std and runs of ``method`` at its largest labeled fraction."""
+    s = summarize(df, metric)
+    s = s[s["method"] == method]
+    if not len(s):
+        return {"mean": float("nan"), "std": float("nan"), "runs": 0, "fraction": float("nan")}
+    r = s.loc[s["labeled_fraction"].idxmax()]
+    return {"mean": float(r["mean"]), "std": float(r["std"]), "runs": int(r["runs"]),
+            "fraction": float(r["labeled_fraction"])}
+
+
+def settings_table(exp: Experiment, prep) -> pd.DataFrame:
+    """What this chapter ran: the resolved settings that matter for reading the numbers."""
+    s = prep.sizes
+    rows = [
+        ("preset", exp.preset),
+        ("data set", prep.dataset.describe()),
+        ("pool (training set of the active learner)", f"{prep.pool_size} images"
+         + (" (seeded subset)" if exp.data.pool_size else "")),
+        ("test set", f"{len(prep.test_targets)} images"),
+        ("initial labeled pool / budget per cycle", f"{s['initial']} / {s['budget']} "
+         f"({100 * exp.loop.initial_fraction:g} % / {100 * s['budget'] / prep.pool_size:g} % of the pool)"),
+        ("cycles", f"{s['cycles']} (to {100 * exp.loop.final_fraction:g} %)"),
+        ("task learner", f"{exp.task.arch} × width {exp.task.width:g}, dropout {exp.task.dropout:g}, "
+         f"Adam {exp.task.lr:g}, batch {exp.task.batch_size}, {exp.task.epochs} epochs, "
+         f"augment {exp.task.augment}"),
+        ("β-VAE / discriminator", f"width {exp.vaal.width:g}, latent {exp.vaal.z_dim}, D {exp.vaal.disc_layers}"
+         f"×{exp.vaal.disc_width}, β={exp.vaal.beta:g}, λ1={exp.vaal.lambda1:g}, λ2={exp.vaal.lambda2:g}, "
+         f"Adam {exp.vaal.lr_vae:g}/{exp.vaal.lr_disc:g}, "
+         + (f"{exp.vaal.iterations} iterations" if exp.vaal.iterations else f"{exp.vaal.epochs} epochs")
+         + f", {exp.vaal.vae_steps} VAE step(s) per D step, ELBO scale {exp.vaal.elbo_scale}"),
+        ("methods × seeds", f"{exp.methods} × {exp.seeds}"),
+    ]
+    return pd.DataFrame(rows, columns=["setting", "value"]).set_index("setting")
+
+
+def provenance_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Where and by what the stored rows were computed, and how long they took (sum of cycle times)."""
+    d = df.drop_duplicates(subset=["key", "cycle"])
+    g = d.groupby("method").agg(runs=("key", "nunique"), compute_s=("wall_s", "sum"),
+                                select_s=("select_s", "sum"), device=("device", lambda v: ", ".join(sorted(set(v)))),
+                                commit=("git_commit", lambda v: ", ".join(sorted(set(map(str, v))))),
+                                vaal_core=("vaal_core_version", lambda v: ", ".join(sorted(set(map(str, v))))))
+    g.index = [method_label(m) if m != "full" else "full data" for m in g.index]
+    g["compute_s"] = g["compute_s"].round(1)
+    g["select_s"] = g["select_s"].round(1)
+    return g
+
+
+def environment_line() -> str:
+    return (f"vaal_core {__version__}, commit {git_commit()}, torch {torch.__version__}, "
+            f"Python {platform.python_version()}, {platform.machine()}, {torch.get_num_threads()} CPU threads"
+            + (f", GPU {torch.cuda.get_device_name()}" if torch.cuda.is_available() else ", no GPU"))

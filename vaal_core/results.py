@@ -1,0 +1,158 @@
+"""The results store (DESIGN.md §4): tidy rows per finished cycle, a config and the selections per run.
+
+Layout, one folder per run, named by the run's content hash (:func:`config.run_key`)::
+
+    <results_dir>/runs/<key>/config.json     what the run is (everything its numbers depend on)
+    <results_dir>/runs/<key>/rows.csv        tidy rows, one per (cycle, metric)
+    <results_dir>/runs/<key>/selected.json   {cycle: [pool positions picked after that cycle]}
+    <results_dir>/runs/<key>/state.pt        only with warm start: the models after the last cycle
+
+Every file is written to a temporary name and renamed, so a killed run never leaves half a file. A
+cycle counts as finished once its rows are written; its selection is written just before, so a run
+restarted after a kill resumes at the first unfinished cycle with the same labeled set.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+from typing import Optional
+
+import pandas as pd
+
+ROW_COLUMNS = ["key", "dataset", "method", "seed", "cycle", "labeled_fraction", "n_labeled",
+               "metric", "value", "train_s", "select_s", "wall_s", "device", "vaal_core_version", "git_commit"]
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode())
+
+
+@lru_cache(maxsize=1)
+def git_commit() -> str:
+    """The repository's commit, with ``+dirty`` when tracked files differ from it; ``unknown`` outside git."""
+    here = Path(__file__).resolve().parent
+    try:
+        sha = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=here, capture_output=True,
+                             text=True, timeout=10, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+        return sha + ("+dirty" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def find_repo_root(start: Optional[Path] = None) -> Optional[Path]:
+    """The folder above ``start`` (default: the working directory) holding the book's ``_config.yml``."""
+    p = (start or Path.cwd()).resolve()
+    for d in (p, *p.parents):
+        if (d / "_config.yml").is_file() and (d / "vaal_core").is_dir():
+            return d
+    return None
+
+
+def resolve_results_dir(results_dir: str) -> Path:
+    """An absolute results folder: relative paths are taken from the repository root when the notebook
+    runs inside the book (chapters run in book/chapters/), from the working directory otherwise."""
+    p = Path(os.path.expanduser(results_dir))
+    if p.is_absolute():
+        return p
+    root = find_repo_root()
+    return (root or Path.cwd()) / p
+
+
+class ResultsStore:
+    def __init__(self, root: str | os.PathLike):
+        self.root = Path(root)
+
+    def run_dir(self, key: str) -> Path:
+        return self.root / "runs" / key
+
+    # ------------------------------------------------------------------ writing
+    def begin(self, key: str, config: dict) -> None:
+        """Write the run's config once; an existing config must match (a hash collision otherwise)."""
+        path = self.run_dir(key) / "config.json"
+        text = json.dumps(config, indent=1, sort_keys=True, default=str)
+        if path.exists():
+            if json.loads(path.read_text()) != json.loads(text):
+                raise RuntimeError(f"{path} holds a different config under the same key")
+            return
+        atomic_write_text(path, text)
+
+    def save_cycle(self, key: str, rows: list[dict], selected: Optional[list[int]] = None,
+                   cycle: Optional[int] = None, state: Optional[bytes] = None) -> None:
+        """Record one finished cycle: its selection (and warm-start state) first, its rows last."""
+        d = self.run_dir(key)
+        if selected is not None:
+            sel = self.selections(key)
+            sel[int(cycle)] = [int(i) for i in selected]
+            atomic_write_text(d / "selected.json", json.dumps({str(k): v for k, v in sorted(sel.items())}))
+        if state is not None:
+            atomic_write_bytes(d / "state.pt", state)
+        old = self.rows(key)
+        new = pd.DataFrame(rows, columns=ROW_COLUMNS)
+        if len(old):
+            old = old[~old["cycle"].isin(new["cycle"].unique())]
+        table = pd.concat([old, new], ignore_index=True) if len(old) else new
+        atomic_write_text(d / "rows.csv", table.to_csv(index=False))
+
+    # ------------------------------------------------------------------ reading
+    def rows(self, key: str) -> pd.DataFrame:
+        path = self.run_dir(key) / "rows.csv"
+        if not path.exists():
+            return pd.DataFrame(columns=ROW_COLUMNS)
+        return pd.read_csv(path, dtype={"key": str, "git_commit": str})
+
+    def selections(self, key: str) -> dict[int, list[int]]:
+        path = self.run_dir(key) / "selected.json"
+        if not path.exists():
+            return {}
+        return {int(k): v for k, v in json.loads(path.read_text()).items()}
+
+    def state(self, key: str) -> Optional[bytes]:
+        path = self.run_dir(key) / "state.pt"
+        return path.read_bytes() if path.exists() else None
+
+    def finished_cycles(self, key: str, last_cycle: int) -> list[int]:
+        """Cycles whose rows are written and, except for the last cycle, whose selection is written."""
+        done = set(self.rows(key)["cycle"].astype(int))
+        sel = self.selections(key)
+        return sorted(c for c in done if c == last_cycle or c in sel)
+
+    def table(self, keys: Optional[list[str]] = None) -> pd.DataFrame:
+        """All rows of the given runs (all runs when None), one tidy DataFrame."""
+        if keys is None:
+            base = self.root / "runs"
+            keys = sorted(p.name for p in base.iterdir()) if base.exists() else []
+        frames = [self.rows(k) for k in keys]
+        frames = [f for f in frames if len(f)]
+        if not frames:
+            return pd.DataFrame(columns=ROW_COLUMNS)
+        return pd.concat(frames, ignore_index=True)
+
+
+def summarize(df: pd.DataFrame, metric: str, by: tuple = ("method",)) -> pd.DataFrame:
+    """Mean ± std over seeds of ``metric`` per method and labeled fraction (the curves of Fig. 2)."""
+    d = df[df["metric"] == metric]
+    g = d.groupby([*by, "labeled_fraction", "n_labeled"])["value"]
+    out = g.agg(mean="mean", std="std", runs="count").reset_index()
+    out["std"] = out["std"].fillna(0.0)
+    return out
