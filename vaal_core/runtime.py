@@ -46,6 +46,16 @@ def seed_everything(seed: int) -> torch.Generator:
     return g
 
 
+def reseed_global(generator: torch.Generator) -> None:
+    """Seed torch's global RNG (dropout masks, the VAE's ε) from ``generator``.
+
+    Called where training starts, so that those draws depend only on the cycle's generator and not on
+    how many models were built before (a resumed warm-start run builds its models where an uninterrupted
+    one reuses them).
+    """
+    torch.manual_seed(int(torch.randint(0, 2 ** 62, (1,), generator=generator)))
+
+
 def autocast(device: torch.device):
     """bf16 mixed precision on CUDA (DESIGN.md §7); full precision on the CPU (bf16 is slower there)."""
     if device.type == "cuda":

@@ -15,7 +15,7 @@ from torch.nn import functional as F
 
 from .config import TaskConfig
 from .models import build_task_model
-from .runtime import ImageStore, autocast, epoch_batches, progress
+from .runtime import ImageStore, autocast, epoch_batches, progress, reseed_global
 
 
 class ClassificationTask:
@@ -41,6 +41,7 @@ class ClassificationTask:
         cfg, device = self.cfg, store.device
         opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
         labels = labels.to(device)
+        reseed_global(generator)
         n = len(idx)
         best, best_state, last_loss = -1.0, None, float("nan")
         for _ in progress(range(cfg.epochs), total=cfg.epochs, desc="task"):

@@ -15,7 +15,7 @@ from torch.nn import functional as F
 
 from .config import VAALConfig
 from .models import VAE, Discriminator
-from .runtime import ImageStore, autocast, progress, stream_indices
+from .runtime import ImageStore, autocast, progress, reseed_global, stream_indices
 
 
 def build_vaal(cfg: VAALConfig, in_channels: int, image_size: int, device: torch.device):
@@ -64,6 +64,7 @@ def train_vaal(vae: VAE, disc: Discriminator, store: ImageStore, labeled_idx: to
     li = labeled_idx[stream_indices(len(labeled_idx), b, steps, generator)]  # (steps, b) pool indices
     ui = unlabeled_idx[stream_indices(len(unlabeled_idx), b, steps, generator)]
     flips = torch.rand(steps, 2 * b, generator=generator) < 0.5 if augment else None
+    reseed_global(generator)
     opt_vae = torch.optim.Adam(vae.parameters(), lr=cfg.lr_vae)
     opt_d = torch.optim.Adam(disc.parameters(), lr=cfg.lr_disc)
     vae.train()
