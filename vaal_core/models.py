@@ -126,6 +126,14 @@ class VGG16(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.classifier(self.embed(x))
 
+    # The split MC-Dropout uses: every dropout layer sits after the last BatchNorm, so with BatchNorm in
+    # eval mode the trunk is deterministic and T stochastic passes need the trunk only once.
+    def trunk(self, x: torch.Tensor) -> torch.Tensor:
+        return self.features(x)
+
+    def stochastic_head(self, h: torch.Tensor) -> torch.Tensor:
+        return self.classifier(self.head(h))
+
 
 class BasicBlock(nn.Module):
     def __init__(self, c_in: int, c_out: int, stride: int):
@@ -172,7 +180,13 @@ class ResNet18(nn.Module):
         return self.features(self.stem(x))  # (N, 512 × width)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.classifier(self.drop(self.embed(x)))
+        return self.stochastic_head(self.embed(x))
+
+    def trunk(self, x: torch.Tensor) -> torch.Tensor:  # see VGG16.trunk
+        return self.embed(x)
+
+    def stochastic_head(self, h: torch.Tensor) -> torch.Tensor:
+        return self.classifier(self.drop(h))
 
 
 def build_task_model(arch: str, in_channels: int, num_classes: int, width: float, dropout: float) -> nn.Module:

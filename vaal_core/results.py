@@ -24,7 +24,7 @@ from typing import Optional
 import pandas as pd
 
 ROW_COLUMNS = ["key", "dataset", "method", "seed", "cycle", "labeled_fraction", "n_labeled",
-               "metric", "value", "train_s", "select_s", "wall_s", "device", "vaal_core_version", "git_commit"]
+               "metric", "value", "train_s", "fit_s", "select_s", "wall_s", "device", "vaal_core_version", "git_commit"]
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:

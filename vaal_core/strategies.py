@@ -4,6 +4,13 @@ A strategy gets a :class:`Context` (the pool on the device, the labeled and unla
 the budget, the task and its model trained this cycle) and returns exactly ``budget`` distinct positions
 taken from ``unlabeled_idx``. The loop checks that contract after every call.
 
+Each strategy has two phases: :meth:`Strategy.fit` trains whatever the sampler needs beyond the task
+model (VAAL's VAE and discriminator, the extra members of an ensemble) and :meth:`Strategy.query` picks
+the budget. The paper's Table 1 times the query; the loop records both.
+
+The acquisition rules themselves are pure functions on tensors (:func:`k_center_greedy`,
+:func:`variation_ratio`, :func:`predictive_entropy`), each tested on hand-built cases.
+
 Method names, as a papermill user types them in ``methods``: see :data:`REGISTRY`.
 """
 from __future__ import annotations
@@ -15,7 +22,7 @@ import torch
 from torch import nn
 
 from .config import Experiment
-from .runtime import ImageStore
+from .runtime import ImageStore, derive_seed, seed_everything
 from .vaal import build_vaal, discriminator_scores, lowest, train_vaal
 
 
@@ -25,25 +32,32 @@ class Context:
     labeled_idx: torch.Tensor  # (n_L,) int64 pool positions, CPU
     unlabeled_idx: torch.Tensor  # (n_U,) int64 pool positions, CPU
     budget: int
-    task: object  # e.g. task.ClassificationTask: .probabilities(), .embed()
+    task: object  # task.ClassificationTask: .build(), .fit(), .probabilities(), .mc_scores(), .embed()
     task_model: Optional[nn.Module]  # trained on the labeled set this cycle
     exp: Experiment
     generator: torch.Generator  # seeded per (seed, cycle): every random draw goes through it
+    labels: Optional[torch.Tensor] = None  # oracle labels of labeled_idx (ensembles train on them)
 
 
 class Strategy:
-    """Base class. ``info`` holds what the last :meth:`select` measured (losses, scores), for the results."""
+    """Base class. ``info`` holds what the last call measured (losses, scores), for the results."""
 
     name = ""
     paper = ""
-    #: whether the strategy keeps trained state between cycles when ``loop.warm_start`` is on
-    stateful = False
+    cost = ""  # in forward passes over the unlabeled pool, for the docs and the timing chapter
 
     def __init__(self):
         self.info: dict = {}
 
-    def select(self, ctx: Context) -> torch.Tensor:
+    def fit(self, ctx: Context) -> None:
+        """Train what the sampler needs besides the task model (nothing by default)."""
+
+    def query(self, ctx: Context) -> torch.Tensor:
         raise NotImplementedError
+
+    def select(self, ctx: Context) -> torch.Tensor:
+        self.fit(ctx)
+        return self.query(ctx)
 
     def state_dict(self) -> dict:
         return {}
@@ -52,36 +66,45 @@ class Strategy:
         pass
 
 
+def highest(scores: torch.Tensor, candidates: torch.Tensor, budget: int) -> torch.Tensor:
+    """The ``budget`` candidates with the highest scores, ties broken by position."""
+    return lowest(-scores.float(), candidates, budget)
+
+
+# ---------------------------------------------------------------------------------------------- random
+
 class RandomSampling(Strategy):
-    """Random: ``budget`` samples drawn uniformly without replacement from the unlabeled pool (paper §4.1).
-    Cost: no forward pass."""
+    """Random: ``budget`` samples drawn uniformly without replacement from the unlabeled pool (paper §4.1)."""
 
     name = "random"
     paper = "uniform sampling, the paper's reference baseline"
+    cost = "no forward pass"
 
-    def select(self, ctx: Context) -> torch.Tensor:
+    def query(self, ctx: Context) -> torch.Tensor:
         perm = torch.randperm(len(ctx.unlabeled_idx), generator=ctx.generator)
         return ctx.unlabeled_idx[perm[:ctx.budget]]
 
+
+# ---------------------------------------------------------------------------------------------- VAAL
 
 class VAALSampling(Strategy):
     """VAAL (paper Algorithms 1 and 2): train the β-VAE and the discriminator on labeled ∪ unlabeled,
     then pick the ``budget`` unlabeled samples that D scores lowest (most confidently unlabeled).
 
-    Cost: ``iterations`` training steps of VAE + D, then one encoder + D forward pass over the
-    unlabeled pool. Does not use the task model (task-agnostic).
+    Does not use the task model (task-agnostic). With ``loop.warm_start`` the VAE and D continue from
+    the previous cycle instead of being re-initialised.
     """
 
     name = "vaal"
     paper = "Sinha, Ebrahimi & Darrell, ICCV 2019"
-    stateful = True
+    cost = "one VAE-encoder + discriminator pass (after `iterations` training steps)"
 
     def __init__(self):
         super().__init__()
         self.vae = self.disc = None
         self._restored: Optional[dict] = None  # a warm-start state loaded before the models could be built
 
-    def select(self, ctx: Context) -> torch.Tensor:
+    def fit(self, ctx: Context) -> None:
         cfg, store = ctx.exp.vaal, ctx.store
         if self.vae is None or not ctx.exp.loop.warm_start:
             self.vae, self.disc = build_vaal(cfg, store.images.shape[1], store.images.shape[-1], store.device)
@@ -91,8 +114,11 @@ class VAALSampling(Strategy):
             self._restored = None
         stats = train_vaal(self.vae, self.disc, store, ctx.labeled_idx, ctx.unlabeled_idx, cfg, ctx.generator,
                            augment=ctx.exp.task.augment == "hflip")
-        scores = discriminator_scores(self.vae, self.disc, store, ctx.unlabeled_idx, cfg.score_batch_size)
         self.info = {k: v for k, v in stats.items() if k != "history"}
+
+    def query(self, ctx: Context) -> torch.Tensor:
+        scores = discriminator_scores(self.vae, self.disc, ctx.store, ctx.unlabeled_idx,
+                                      ctx.exp.vaal.score_batch_size)
         self.info["mean_score_unlabeled"] = float(scores.mean())
         return lowest(scores, ctx.unlabeled_idx, ctx.budget)
 
@@ -102,12 +128,142 @@ class VAALSampling(Strategy):
         return {"vae": self.vae.state_dict(), "disc": self.disc.state_dict()}
 
     def load_state_dict(self, state: dict) -> None:
-        self._restored = state or None  # the models need the data's shape: built in the next select()
+        self._restored = state or None  # the models need the data's shape: built in the next fit()
+
+
+# ---------------------------------------------------------------------------------------------- Core-set
+
+def k_center_greedy(labeled: torch.Tensor, unlabeled: torch.Tensor, budget: int,
+                    chunk: int = 4096) -> torch.Tensor:
+    """Greedy k-center (Sener & Savarese, ICLR 2018, Alg. 1): ``budget`` positions into ``unlabeled``.
+
+    Each step takes the unlabeled point farthest from every center so far (labeled points and earlier
+    picks), in squared Euclidean distance. Work: one (n_U × n_L) distance matrix, computed in chunks of
+    ``chunk`` labeled points as matrix products, then one (n_U × D) update per pick — O(n_U·(n_L + b)·D)
+    in all, vectorised on the device; the only Python loop runs over the ``budget`` picks.
+    labeled: (n_L, D), unlabeled: (n_U, D) features on one device.
+    """
+    u = unlabeled.float()
+    u_sq = u.pow(2).sum(1)  # (n_U,)
+    min_d = torch.full((len(u),), float("inf"), device=u.device)
+    for c in labeled.float().split(chunk):
+        d = u_sq[:, None] - 2 * u @ c.T + c.pow(2).sum(1)[None, :]  # (n_U, chunk) squared distances
+        min_d = torch.minimum(min_d, d.min(dim=1).values)
+    picks = torch.empty(budget, dtype=torch.long, device=u.device)
+    for i in range(budget):
+        j = torch.argmax(min_d)  # stays on the device: no host sync per pick
+        picks[i] = j
+        min_d = torch.minimum(min_d, (u - u[j]).pow(2).sum(1))
+        min_d[j] = -1.0  # a pick is never picked again, even among exact duplicates
+    return picks
+
+
+class CoreSet(Strategy):
+    """Core-set (Sener & Savarese, ICLR 2018): k-center greedy on the task model's penultimate-layer
+    features of labeled ∪ unlabeled (the paper's Core-set baseline, without the robust MIP refinement)."""
+
+    name = "coreset"
+    paper = "Sener & Savarese, ICLR 2018"
+    cost = "one task-model pass over labeled ∪ unlabeled, then b greedy distance updates"
+
+    def query(self, ctx: Context) -> torch.Tensor:
+        feats = ctx.task.embed(ctx.task_model, ctx.store, torch.cat([ctx.labeled_idx, ctx.unlabeled_idx]))
+        n_l = len(ctx.labeled_idx)
+        pos = k_center_greedy(feats[:n_l], feats[n_l:], ctx.budget).cpu()
+        return ctx.unlabeled_idx[pos]
+
+
+# ---------------------------------------------------------------------------------------------- MC-Dropout, DBAL
+
+def variation_ratio(probs: torch.Tensor) -> torch.Tensor:
+    """Variation ratio of stochastic predictions: 1 − (votes for the modal class) / T.
+
+    probs: (T, n, K, *spatial) class probabilities of T passes or T models; returns (n, *spatial).
+    """
+    t, k = probs.shape[0], probs.shape[2]
+    votes = probs.argmax(dim=2)  # (T, n, *spatial)
+    counts = torch.nn.functional.one_hot(votes, k).sum(dim=0)  # (n, *spatial, K)
+    return 1.0 - counts.max(dim=-1).values.float() / t
+
+
+def predictive_entropy(probs: torch.Tensor) -> torch.Tensor:
+    """Entropy of the mean prediction, H[mean_t p_t] (Gal et al. 2017's max-entropy acquisition).
+
+    probs: (T, n, K, *spatial); returns (n, *spatial) in nats.
+    """
+    p = probs.float().mean(dim=0)
+    return -(p * torch.log(p.clamp_min(1e-12))).sum(dim=1)
+
+
+def per_sample(score: torch.Tensor) -> torch.Tensor:
+    """Average a per-element score (n, *spatial) to one value per sample (segmentation: per image)."""
+    return score.flatten(1).mean(dim=1) if score.dim() > 1 else score
+
+
+class MCDropout(Strategy):
+    """MC-Dropout (Gal & Ghahramani 2016; Gal, Islam & Ghahramani 2017): ``passes`` stochastic forward
+    passes with dropout on and BatchNorm in eval mode; acquire the highest variation ratio."""
+
+    name = "mc_dropout"
+    paper = "Gal & Ghahramani, ICML 2016; Gal et al., ICML 2017 (variation ratios)"
+    cost = "10 dropout passes (the deterministic trunk once, the dropout head 10 times where they split)"
+    passes = 10
+    acquisition = staticmethod(variation_ratio)
+
+    def query(self, ctx: Context) -> torch.Tensor:
+        scores = ctx.task.mc_scores(ctx.task_model, ctx.store, ctx.unlabeled_idx, self.passes,
+                                    lambda p: per_sample(self.acquisition(p)))
+        self.info = {"mean_acquisition": float(scores.mean())}
+        return highest(scores, ctx.unlabeled_idx, ctx.budget)
+
+
+class DBAL(MCDropout):
+    """DBAL (Gal, Islam & Ghahramani, ICML 2017) with the max-entropy acquisition the paper uses: the
+    entropy of the mean of ``passes`` MC-dropout predictions."""
+
+    name = "dbal"
+    paper = "Gal, Islam & Ghahramani, ICML 2017 (max entropy)"
+    acquisition = staticmethod(predictive_entropy)
+
+
+# ---------------------------------------------------------------------------------------------- ensembles
+
+class Ensembles(Strategy):
+    """Ensembles w. VarR (Beluch et al., CVPR 2018): ``members`` independently initialised task models
+    trained on the labeled set (the cycle's task model is the first), acquisition by the variation ratio
+    of their votes."""
+
+    name = "ensembles"
+    paper = "Beluch, Genewein, Nürnberger & Köhler, CVPR 2018"
+    cost = "trains members − 1 extra task models; one pass of each member over the unlabeled pool"
+    members = 5
+
+    def __init__(self):
+        super().__init__()
+        self.models: list = []
+
+    def fit(self, ctx: Context) -> None:
+        self.models = [ctx.task_model]
+        for m in range(1, self.members):
+            g = seed_everything(derive_seed(int(torch.randint(0, 2 ** 62, (1,), generator=ctx.generator)), m))
+            model = ctx.task.build(ctx.store.device)
+            ctx.task.fit(model, ctx.store, ctx.labeled_idx, ctx.labels, g)
+            self.models.append(model)
+
+    def query(self, ctx: Context) -> torch.Tensor:
+        probs = torch.stack([ctx.task.probabilities(m, ctx.store, ctx.unlabeled_idx) for m in self.models])
+        scores = per_sample(variation_ratio(probs))
+        self.info = {"mean_acquisition": float(scores.mean())}
+        return highest(scores, ctx.unlabeled_idx, ctx.budget)
 
 
 REGISTRY: dict[str, type[Strategy]] = {
     "vaal": VAALSampling,
     "random": RandomSampling,
+    "coreset": CoreSet,
+    "mc_dropout": MCDropout,
+    "dbal": DBAL,
+    "ensembles": Ensembles,
 }
 
 

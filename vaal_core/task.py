@@ -90,6 +90,34 @@ class ClassificationTask:
         model.eval()
         return torch.cat(out)
 
+    @torch.inference_mode()
+    def mc_scores(self, model: nn.Module, store: ImageStore, idx: torch.Tensor, passes: int, score_fn,
+                  batch_size: int = 1024) -> torch.Tensor:
+        """MC-Dropout acquisition scores (n,): ``score_fn`` maps the (passes, chunk, K) probabilities of
+        each chunk to (chunk,). Dropout on, BatchNorm in eval mode. Where the model splits into a
+        deterministic trunk and a dropout head, the trunk runs once per chunk and the head ``passes``
+        times — the same distribution as ``passes`` full passes, at about the cost of one.
+        """
+        model.eval()
+        dropouts = [m for m in model.modules() if isinstance(m, nn.Dropout)]
+        out = []
+        try:
+            for m in dropouts:
+                m.train()
+            for chunk in progress(idx.split(batch_size), total=-(-len(idx) // batch_size), desc="mc"):
+                with autocast(store.device):
+                    x = store.batch(chunk)
+                    if hasattr(model, "trunk"):
+                        h = model.trunk(x)
+                        logits = [model.stochastic_head(h) for _ in range(passes)]
+                    else:
+                        logits = [model(x) for _ in range(passes)]
+                probs = torch.stack(logits).float().softmax(dim=2)  # (passes, chunk, K, ...)
+                out.append(score_fn(probs))
+        finally:
+            model.eval()
+        return torch.cat(out)
+
     def probabilities(self, model, store, idx=None, batch_size: int = 1024, mc_dropout: bool = False):
         """Softmax probabilities (N, K)."""
         return self.logits(model, store, idx, batch_size, mc_dropout).softmax(dim=1)
