@@ -322,3 +322,34 @@ def test_explicit_parameters_win_over_the_preset():
     exp = config.resolve("classification", "paper", seeds=[0], methods=["random"])
     assert exp.seeds == [0] and exp.methods == ["random"] and exp.data.dataset == "cifar10"
     assert exp.task.width == 1.0 and exp.task.epochs == 100  # the paper's settings stay
+
+
+def test_paper_preset_runs_end_to_end_on_cifar10_files(tmp_path):
+    """The paper preset's code path (CIFAR-10 pickles, 3 channels, every method) on tiny real-format
+    files, with tiny models: what a GPU user runs, minus the scale."""
+    from test_data import write_cifar10
+
+    write_cifar10(tmp_path / "data" / "cifar-10-batches-py", per_batch=40)
+    exp = config.resolve("classification", "paper", data_root=str(tmp_path / "data"), seeds=[0],
+                         results_dir=str(tmp_path / "res"), overrides={
+                             "task": {"width": 1 / 16, "epochs": 1}, "vaal": {"width": 1 / 32, "iterations": 3},
+                             "loop": {"final_fraction": 0.2}})
+    rows = loop.run_experiment(exp, verbose=False)
+    acc = rows[rows.metric == "accuracy"]
+    assert set(acc["method"]) == set(exp.methods) | {"full"}
+    assert sorted(acc[acc.method == "vaal"]["n_labeled"]) == [20, 30, 40]  # 10 %, 15 %, 20 % of 200
+
+
+def test_parallel_workers_give_the_same_rows(tmp_path):
+    a = loop.run_experiment(tiny(tmp_path / "one", methods=["random", "vaal"]), upper_bound=False,
+                            verbose=False, workers=1)
+    b = loop.run_experiment(tiny(tmp_path / "two", methods=["random", "vaal"]), upper_bound=False,
+                            verbose=False, workers=2)
+    pd.testing.assert_frame_equal(_values(a), _values(b))
+
+
+def test_a_failing_worker_reports_its_output(tmp_path):
+    exp = tiny(tmp_path, methods=["random", "vaal"])
+    exp.data.pool_size = 10 ** 6  # each worker re-validates the sizes against the data and fails
+    with pytest.raises(RuntimeError, match="failed"):
+        loop._run_in_subprocesses(exp, [("random", 0)], 1, verbose=False)

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 PRESETS_NAMES = ("smoke", "book", "paper")
-METHODS = ("vaal", "random")  # grows as strategies are registered; checked against strategies.REGISTRY
 
 
 @dataclass
@@ -36,7 +35,7 @@ class DataConfig:
 
 @dataclass
 class TaskConfig:
-    arch: str = "vgg16"  # vgg16 (with BatchNorm, Xavier init; paper §4.1) | resnet18 (appendix Fig. 6)
+    arch: str = "vgg16"  # vgg16 (BatchNorm, Xavier init; §4.1) | resnet18 (appendix Fig. 6) | drn (§4.2)
     width: float = 1.0  # channel multiplier; 1.0 is the paper's network
     epochs: int = 100  # paper: "Training continues for 100 epochs"; epochs over the labeled set
     batch_size: int = 64
@@ -44,6 +43,7 @@ class TaskConfig:
     weight_decay: float = 0.0  # paper: not stated
     augment: str = "hflip"  # paper: random horizontal flips | none
     dropout: float = 0.5  # VGG16 classifier dropout (torchvision's VGG16 uses 0.5)
+    infer_batch_size: int = 1024  # inference batches (scoring, evaluation); segmentation needs smaller
 
 
 @dataclass
@@ -72,6 +72,18 @@ class VAALConfig:
     elbo_scale: str = "per_sample"
     disc_input: str = "mu"  # "mu": the latent mean (released code, issue 2) | "z": a reparameterised sample
     score_batch_size: int = 1024  # Algorithm 2 scores the pool in large inference batches
+    # The VAE and D see images resized to image_size × image_size (segmentation: the task learner keeps
+    # its own resolution, paper §4.2); None: the task's images as they are (square, a multiple of 16).
+    image_size: Optional[int] = None
+
+
+@dataclass
+class StrategyConfig:
+    """Settings of the baselines (their papers' values as defaults)."""
+
+    mc_passes: int = 10  # MC-Dropout / DBAL: dropout masks per image (paper §5.3: 10)
+    members: int = 5  # Ensembles w. VarR (Beluch et al.: 5 models), the QBC committee, SA's bootstrapped FCNs
+    sa_candidates: float = 2.0  # SA: the most uncertain sa_candidates × budget go to the representativeness step
 
 
 @dataclass
@@ -85,6 +97,17 @@ class LoopConfig:
 
 
 @dataclass
+class TimingConfig:
+    """Sampling-time measurement (timing chapter, paper Table 1)."""
+
+    repeats: int = 5  # the median of this many timed queries …
+    warmup: int = 1  # … after this many untimed ones
+    # Pool sizes for the growth curve (drawn from the training split); None: 10 %, 20 %, 50 %, 100 % of the pool
+    pool_sizes: Optional[list] = None
+    scaling_repeats: int = 5
+
+
+@dataclass
 class Experiment:
     """Everything one chapter runs: a list of methods × seeds on one data set."""
 
@@ -94,12 +117,16 @@ class Experiment:
     task: TaskConfig = field(default_factory=TaskConfig)
     vaal: VAALConfig = field(default_factory=VAALConfig)
     loop: LoopConfig = field(default_factory=LoopConfig)
-    methods: list = field(default_factory=lambda: ["vaal", "random"])
+    strategies: StrategyConfig = field(default_factory=StrategyConfig)
+    timing: TimingConfig = field(default_factory=TimingConfig)
+    # Fig. 2's methods in the paper's legend order
+    methods: list = field(default_factory=lambda: ["vaal", "coreset", "ensembles", "mc_dropout", "dbal", "random"])
     seeds: list = field(default_factory=lambda: [0, 1, 2, 3, 4])  # paper: 5 runs
-    upper_bound_seeds: list = field(default_factory=lambda: [0, 1, 2, 3, 4])
     data_root: Optional[str] = None  # None: ~/.cache/vaal/data when it exists, then the system places
     results_dir: str = "results"
     device: str = "auto"
+    # Runs side by side: None = one per CPU core on the CPU, one at a time on a GPU (loop.resolve_workers)
+    workers: Optional[int] = None
 
     # ------------------------------------------------------------------ derived sizes
     def sizes(self, pool_size: int) -> dict:
@@ -120,6 +147,11 @@ class Experiment:
         return dataclasses.asdict(self)
 
 
+# Which settings a method's numbers depend on (the rest stay out of its key, so runs are shared).
+VAE_METHODS = ("vaal", "dis_only", "fixed_vae_dis", "vae_w2")
+BASELINE_METHODS = ("mc_dropout", "dbal", "ensembles", "qbc", "sa")
+
+
 def run_key(exp: Experiment, method: str, seed: int, extra: Optional[dict] = None) -> tuple[str, dict]:
     """The content hash that keys one run in the results store, and the dict it hashes.
 
@@ -134,43 +166,14 @@ def run_key(exp: Experiment, method: str, seed: int, extra: Optional[dict] = Non
          "results_version": RESULTS_VERSION}
     if method == "full":  # the full-data bound has no cycles: only the validation share matters
         d["loop"] = {"val_fraction": exp.loop.val_fraction}
-    if method == "vaal" or method.startswith("vaal"):
+    if method in VAE_METHODS:
         d["vaal"] = dataclasses.asdict(exp.vaal)
+    if method in BASELINE_METHODS:
+        d["strategies"] = dataclasses.asdict(exp.strategies)
     if extra:
         d["extra"] = extra
     blob = json.dumps(d, sort_keys=True, default=str)
     return hashlib.sha1(blob.encode()).hexdigest()[:16], d
-
-
-# ---------------------------------------------------------------------------------------------- presets
-# Each preset is a nested dict of overrides on the paper defaults above.
-
-_SMOKE_COMMON = {
-    "data": {"dataset": "digits", "pool_size": None, "test_size": None},
-    "task": {"width": 1 / 16, "epochs": 15, "augment": "none", "dropout": 0.0},
-    "vaal": {"width": 1 / 32, "z_dim": 8, "disc_width": 64, "iterations": 30},
-    "loop": {"initial_fraction": 0.10, "budget_fraction": 0.05, "final_fraction": 0.15},
-    "seeds": [0], "upper_bound_seeds": [0],
-}
-
-_BOOK_COMMON = {
-    # Fashion-MNIST, a seeded 4,000-image subset of the training split as the pool (the same subset for
-    # every seed and method), the full 10,000-image test split; narrow networks for a 2-core CPU.
-    # Dropout 0.3 instead of 0.5: with 10 epochs, 0.5 cost ~3 points at 10 % labels (measured).
-    # 200 VAE/D iterations per cycle (~10 s here); a 1/16-wide VAE runs ~20 iterations/s on 2 cores.
-    "data": {"dataset": "fashion_mnist", "pool_size": 4000, "test_size": None},
-    "task": {"width": 1 / 8, "epochs": 10, "dropout": 0.3},
-    "vaal": {"width": 1 / 16, "z_dim": 32, "iterations": 200},
-    "seeds": [0, 1, 2], "upper_bound_seeds": [0, 1, 2],
-}
-
-PRESETS: dict[str, dict[str, dict]] = {
-    "classification": {
-        "smoke": _SMOKE_COMMON,
-        "book": _BOOK_COMMON,
-        "paper": {"data": {"dataset": "cifar10"}},
-    },
-}
 
 
 def _merge(base: dict, over: dict) -> dict:
@@ -183,9 +186,50 @@ def _merge(base: dict, over: dict) -> dict:
     return out
 
 
+# ---------------------------------------------------------------------------------------------- presets
+# Each preset is a nested dict of overrides on the paper defaults above.
+
+_SMOKE_COMMON = {
+    "data": {"dataset": "digits", "pool_size": None, "test_size": None},
+    "task": {"width": 1 / 16, "epochs": 15, "augment": "none", "dropout": 0.0},
+    "vaal": {"width": 1 / 32, "z_dim": 8, "disc_width": 64, "iterations": 30},
+    "loop": {"initial_fraction": 0.10, "budget_fraction": 0.05, "final_fraction": 0.15},
+    "seeds": [0],
+    "workers": 1,  # smoke runs last seconds: a worker process would cost more than it saves
+}
+
+_BOOK_COMMON = {
+    # Fashion-MNIST, a seeded 4,000-image subset of the training split as the pool (the same subset for
+    # every seed and method), the full 10,000-image test split; narrow networks for a 2-core CPU.
+    # Dropout 0.3 instead of 0.5: with 10 epochs, 0.5 cost ~3 points at 10 % labels (measured).
+    # 200 VAE/D iterations per cycle (~10 s here); a 1/16-wide VAE runs ~20 iterations/s on 2 cores.
+    "data": {"dataset": "fashion_mnist", "pool_size": 4000, "test_size": None},
+    "task": {"width": 1 / 8, "epochs": 10, "dropout": 0.3},
+    "vaal": {"width": 1 / 16, "z_dim": 32, "iterations": 200},
+    "seeds": [0, 1, 2],
+}
+
+PRESETS: dict[str, dict[str, dict]] = {
+    "classification": {
+        "smoke": _SMOKE_COMMON,
+        "book": _BOOK_COMMON,
+        "paper": {"data": {"dataset": "cifar10"}},
+    },
+    # Table 1 on the classification chapter's data and models. Book: the table on the book pool (4,000),
+    # the growth curve over 1,000-10,000 images of Fashion-MNIST's training split, 3 timed repeats there.
+    "timing": {
+        "smoke": _merge(_SMOKE_COMMON, {"timing": {"pool_sizes": [134, 269, 674, 1347], "repeats": 5,
+                                                   "scaling_repeats": 3}}),
+        "book": _merge(_BOOK_COMMON, {"timing": {"pool_sizes": [1000, 2000, 4000, 10000], "scaling_repeats": 3}}),
+        "paper": {"data": {"dataset": "cifar10"}, "timing": {"pool_sizes": [5000, 10000, 25000, 50000]}},
+    },
+}
+
+
 def _from_dict(d: dict) -> Experiment:
     exp = Experiment()
-    for name, cls in (("data", DataConfig), ("task", TaskConfig), ("vaal", VAALConfig), ("loop", LoopConfig)):
+    for name, cls in (("data", DataConfig), ("task", TaskConfig), ("vaal", VAALConfig), ("loop", LoopConfig),
+                      ("strategies", StrategyConfig), ("timing", TimingConfig)):
         sub = d.pop(name, {})
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = set(sub) - known
@@ -198,6 +242,13 @@ def _from_dict(d: dict) -> Experiment:
         raise ValueError(f"unknown setting(s) {sorted(unknown)}; known: {sorted(known)}")
     for k, v in d.items():
         setattr(exp, k, v)
+    return exp
+
+
+def experiment_from_dict(d: dict) -> Experiment:
+    """Rebuild an :class:`Experiment` from :meth:`Experiment.to_dict` (worker processes), validated."""
+    exp = _from_dict(copy.deepcopy(d))
+    validate(exp)
     return exp
 
 
@@ -259,8 +310,8 @@ def validate(exp: Experiment) -> None:
                          f"data, or leave it None to search the default places")
     if exp.device not in ("auto", "cpu", "cuda") and not str(exp.device).startswith("cuda:"):
         raise ValueError(f"device={exp.device!r} must be auto, cpu, cuda or cuda:N")
-    if exp.task.arch not in ("vgg16", "resnet18"):
-        raise ValueError(f"task arch={exp.task.arch!r} must be vgg16 or resnet18")
+    if exp.task.arch not in ("vgg16", "resnet18", "drn"):
+        raise ValueError(f"task arch={exp.task.arch!r} must be vgg16, resnet18 or drn")
     if exp.task.augment not in ("hflip", "none"):
         raise ValueError(f"task augment={exp.task.augment!r} must be hflip or none")
     for name, v in (("task epochs", exp.task.epochs), ("task batch_size", exp.task.batch_size),
@@ -273,8 +324,19 @@ def validate(exp: Experiment) -> None:
         raise ValueError(f"vaal elbo_scale={exp.vaal.elbo_scale!r} must be per_pixel, per_sample or released")
     if exp.vaal.disc_input not in ("mu", "z"):
         raise ValueError(f"vaal disc_input={exp.vaal.disc_input!r} must be mu or z")
-    if exp.data.image_size % 16:
-        raise ValueError(f"image_size={exp.data.image_size} must be a multiple of 16 (four stride-2 convs)")
+    if exp.vaal.image_size is not None and exp.vaal.image_size % 16:
+        raise ValueError(f"vaal image_size={exp.vaal.image_size} must be a multiple of 16 (four stride-2 convs)")
+    if exp.data.image_size % 16 and exp.vaal.image_size is None:
+        raise ValueError(f"image_size={exp.data.image_size} must be a multiple of 16 (four stride-2 convs), "
+                         f"or set vaal image_size")
+    st = exp.strategies
+    if st.mc_passes < 1 or st.members < 2 or st.sa_candidates < 1:
+        raise ValueError("strategies: mc_passes must be ≥ 1, members ≥ 2, sa_candidates ≥ 1")
+    t = exp.timing
+    if t.repeats < 1 or t.scaling_repeats < 1 or t.warmup < 0:
+        raise ValueError("timing repeats and scaling_repeats must be ≥ 1, warmup ≥ 0")
+    if t.pool_sizes is not None and (not t.pool_sizes or any(not isinstance(n, int) or n < 20 for n in t.pool_sizes)):
+        raise ValueError(f"timing pool_sizes={t.pool_sizes!r} must be a list of integers ≥ 20")
     for name in ("pool_size", "test_size"):
         v = getattr(exp.data, name)
         if v is not None and (not isinstance(v, int) or v <= 0):

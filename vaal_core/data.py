@@ -72,11 +72,13 @@ class DataSet:
 
     @property
     def image_size(self) -> int:
-        return int(self.train.images.shape[-1])
+        """The side of square images; for non-square ones (street scenes of Cityscapes) the height."""
+        return int(self.train.images.shape[-2])
 
     def describe(self) -> str:
+        h, w = self.train.images.shape[-2:]
         return (f"{self.name}: {len(self.train)} train / {len(self.test)} test images, "
-                f"{self.channels}×{self.image_size}×{self.image_size}, {self.num_classes} classes"
+                f"{self.channels}×{h}×{w}, {self.num_classes} classes"
                 + (f", read from {self.source}" if self.source else ""))
 
 
@@ -302,6 +304,13 @@ def _locate_cifar(name: str, root: Path | None, folder: str, files: list[str], d
     return found
 
 
+def _check_native_size(name: str, image_size: int, native: int) -> None:
+    """The CIFAR sets are used at their native size (the models take any multiple of 16, but resizing
+    CIFAR would change the benchmark)."""
+    if image_size != native:
+        raise ValueError(f"{name}: image_size={image_size}, but its images are {native}×{native}; use {native}")
+
+
 def _download_cifar10(root: str) -> None:
     from torchvision.datasets import CIFAR10
     CIFAR10(root, train=True, download=True)  # the one archive holds both splits
@@ -313,7 +322,7 @@ def _download_cifar100(root: str) -> None:
 
 
 @register("cifar10")
-def load_cifar10(root: Path | None = None, download: bool = False) -> DataSet:
+def load_cifar10(root: Path | None = None, download: bool = False, image_size: int = 32) -> DataSet:
     """CIFAR-10: 50,000 train and 10,000 test 32×32 RGB images in 10 classes.
 
     Reads the official python version (``data_batch_1`` … ``data_batch_5``, ``test_batch``,
@@ -330,12 +339,13 @@ def load_cifar10(root: Path | None = None, download: bool = False) -> DataSet:
         y = torch.cat([_labels(b["labels"], len(class_names), p, "labels") for p, b in batches])
         return Split(x, y)
 
+    _check_native_size("cifar10", image_size, 32)
     return DataSet("cifar10", split(_CIFAR10_FILES[:5]), split(["test_batch"]),
                    num_classes=len(class_names), class_names=class_names, source=str(found))
 
 
 @register("cifar100")
-def load_cifar100(root: Path | None = None, download: bool = False) -> DataSet:
+def load_cifar100(root: Path | None = None, download: bool = False, image_size: int = 32) -> DataSet:
     """CIFAR-100: 50,000 train and 10,000 test 32×32 RGB images in 100 classes.
 
     Reads the official python version (``train``, ``test``, ``meta``) from ``root/cifar-100-python`` or
@@ -354,6 +364,7 @@ def load_cifar100(root: Path | None = None, download: bool = False) -> DataSet:
         return Split(_cifar_images(b, path), _labels(b["fine_labels"], len(fine), path, "fine_labels"),
                      _labels(b["coarse_labels"], len(coarse), path, "coarse_labels"))
 
+    _check_native_size("cifar100", image_size, 32)
     return DataSet("cifar100", split("train"), split("test"), num_classes=len(fine), class_names=fine,
                    coarse_names=coarse, source=str(found))
 
@@ -590,3 +601,7 @@ def load_imagenet(root: Path | None = None, image_size: int = 64, cache: bool = 
                                        np.asarray(targets, dtype=np.int64), found, image_size, workers, cache)
     return DataSet("imagenet", splits["train"], splits["val"], num_classes=len(classes),
                    class_names=classes, source=str(found))
+
+
+# The segmentation data sets register themselves in the same registry (they need the helpers above).
+from . import segdata  # noqa: E402,F401

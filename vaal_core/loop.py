@@ -8,7 +8,12 @@ finished run trains nothing.
 """
 from __future__ import annotations
 
+import contextlib
 import io
+import json
+import os
+import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from typing import Optional
@@ -22,7 +27,7 @@ from .data import DataSet, load_dataset
 from .results import ResultsStore, git_commit, resolve_results_dir
 from .runtime import ImageStore, derive_seed, resolve_device, seed_everything
 from .strategies import Context, check_selection, make_strategy
-from .task import ClassificationTask
+from .task import Task, make_task
 
 
 @dataclass
@@ -35,9 +40,10 @@ class Prepared:
     test_targets: torch.Tensor
     store: ImageStore  # pool images on the device
     test_store: ImageStore
-    task: ClassificationTask
+    task: Task
     device: torch.device
     sizes: dict  # initial, budget, cycles
+    vaal_store: Optional[ImageStore] = None  # the pool resized for the VAE (segmentation), else None
 
     @property
     def pool_size(self) -> int:
@@ -69,9 +75,15 @@ def prepare(exp: Experiment) -> Prepared:
     sizes = validate_sizes(exp, len(pool_pos))
     store = ImageStore(ds.train.images[pool_pos], device)
     test_store = store.like(ds.test.images[test_pos])
-    task = ClassificationTask(exp.task, ds.channels, ds.num_classes)
+    task = make_task(exp.task, ds)
+    vaal_store = None
+    s = exp.vaal.image_size
+    if s is not None and tuple(store.images.shape[-2:]) != (s, s):
+        small = torch.nn.functional.interpolate(ds.train.images[pool_pos].float(), size=(s, s), mode="bilinear",
+                                                antialias=True, align_corners=False)
+        vaal_store = ImageStore(small.round().clamp(0, 255).to(torch.uint8), device)
     return Prepared(exp, ds, ds.train.targets[pool_pos].clone(), ds.test.targets[test_pos].clone(), store,
-                    test_store, task, device, sizes)
+                    test_store, task, device, sizes, vaal_store)
 
 
 def initial_pool(pool_size: int, n_initial: int, seed: int) -> torch.Tensor:
@@ -134,7 +146,8 @@ def run_method(prep: Prepared, method: str, seed: int, results: ResultsStore, ve
         t0 = time.perf_counter()
         g = seed_everything(derive_seed(seed, cycle, "cycle"))
         model = _train_task(prep, labeled, labels[labeled], g, model if exp.loop.warm_start else None)
-        value = prep.task.evaluate(model, prep.test_store, prep.test_targets)[prep.task.metric]
+        scores = prep.task.evaluate(model, prep.test_store, prep.test_targets)
+        value = scores[prep.task.metric]
         t1 = time.perf_counter()
         picked, info, t_fit = None, {}, t1
         if cycle < last:
@@ -142,7 +155,7 @@ def run_method(prep: Prepared, method: str, seed: int, results: ResultsStore, ve
             mask[labeled] = False
             unlabeled = mask.nonzero().squeeze(1)
             ctx = Context(prep.store, labeled, unlabeled, sizes["budget"], prep.task, model, exp, g,
-                          labels[labeled])
+                          labels[labeled], prep.vaal_store)
             strategy.fit(ctx)
             t_fit = time.perf_counter()
             picked = strategy.query(ctx).cpu()
@@ -150,7 +163,7 @@ def run_method(prep: Prepared, method: str, seed: int, results: ResultsStore, ve
             info = strategy.info
         t2 = time.perf_counter()
         times = {"train_s": t1 - t0, "fit_s": t_fit - t1, "select_s": t2 - t_fit, "wall_s": t2 - t0}
-        rows = [_row(prep, key, method, seed, cycle, len(labeled), prep.task.metric, value, times)]
+        rows = [_row(prep, key, method, seed, cycle, len(labeled), k, v, times) for k, v in scores.items()]
         rows += [_row(prep, key, method, seed, cycle, len(labeled), f"sampler/{k}", float(v), times)
                  for k, v in info.items() if isinstance(v, (int, float))]
         state = None
@@ -177,28 +190,116 @@ def run_upper_bound(prep: Prepared, seed: int, results: ResultsStore, verbose: b
     g = seed_everything(derive_seed(seed, "full"))
     everything = torch.arange(prep.pool_size)
     model = _train_task(prep, everything, prep.pool_targets, g, None)
-    value = prep.task.evaluate(model, prep.test_store, prep.test_targets)[prep.task.metric]
+    scores = prep.task.evaluate(model, prep.test_store, prep.test_targets)
+    value = scores[prep.task.metric]
     dt = time.perf_counter() - t0
-    results.save_cycle(key, [_row(prep, key, "full", seed, 0, prep.pool_size, prep.task.metric, value,
-                                  {"train_s": dt, "fit_s": 0.0, "select_s": 0.0, "wall_s": dt})])
+    times = {"train_s": dt, "fit_s": 0.0, "select_s": 0.0, "wall_s": dt}
+    results.save_cycle(key, [_row(prep, key, "full", seed, 0, prep.pool_size, k, v, times)
+                             for k, v in scores.items()])
     if verbose:
         print(f"  full data seed {seed}: {prep.task.metric} {value:.2f} ({dt:.1f} s)", flush=True)
     return results.rows(key)
 
 
+# Rough relative cost of a run, so the longest start first and the pool of workers drains evenly.
+_COST = {"ensembles": 5, "qbc": 5, "sa": 5, "vaal": 2.5, "fixed_vae_dis": 2.5, "vae_w2": 2, "dis_only": 2}
+
+
+def resolve_workers(workers: Optional[int], device: torch.device, jobs: int) -> int:
+    """Parallel runs: ``None`` means one run per CPU core on the CPU and one at a time on a GPU.
+
+    On the CPU every run is single-threaded wherever it runs (:func:`cpu_threads`): its numbers then do
+    not depend on how many runs share the machine (oneDNN's results change with the thread count), two
+    single-threaded runs on 2 cores did ~1.3× the work of one 2-thread run, and a 2-thread run slowed
+    down ~50× whenever another process held a core (OpenMP spin-waiting; measured here)."""
+    if workers is None:
+        workers = 1 if device.type == "cuda" else (os.cpu_count() or 1)
+    if not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"workers={workers!r} must be a positive integer or None")
+    return max(1, min(workers, jobs))
+
+
+@contextlib.contextmanager
+def cpu_threads(device: torch.device):
+    """One intra-op thread for a run on the CPU (see :func:`resolve_workers`); untouched on a GPU."""
+    if device.type != "cpu":
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def run_job(exp: Experiment, method: str, seed: int, prep: Optional[Prepared] = None, verbose: bool = True):
+    """One run (a method × seed, or ``"full"`` for the full-data bound), single-threaded on the CPU."""
+    prep = prep or prepare(exp)
+    results = ResultsStore(resolve_results_dir(exp.results_dir))
+    with cpu_threads(prep.device):
+        if method == "full":
+            return run_upper_bound(prep, seed, results, verbose)
+        return run_method(prep, method, seed, results, verbose)
+
+
+def _run_in_subprocesses(exp: Experiment, todo: list, n_workers: int, verbose: bool) -> None:
+    """Each job in its own ``python -m vaal_core.worker`` process, at most ``n_workers`` at a time.
+
+    Separate interpreters rather than a fork()ed pool: forking a process whose OpenMP threads have run
+    deadlocked here, and "spawn" needs the caller's main module to be importable, which a script
+    without a ``__main__`` guard is not. A failed job stops the experiment with its output.
+    """
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "VAAL_PROGRESS": "0"}
+    config_text = json.dumps(exp.to_dict(), default=str)
+    pending, running = list(todo), []
+    while pending or running:
+        while pending and len(running) < n_workers:
+            m, s = pending.pop(0)
+            proc = subprocess.Popen([sys.executable, "-m", "vaal_core.worker", m, str(s)], stdin=subprocess.PIPE,
+                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+            proc.stdin.write(config_text)
+            proc.stdin.close()
+            running.append((m, s, proc, time.perf_counter()))
+        time.sleep(0.2)
+        for job in list(running):
+            m, s, proc, t0 = job
+            if proc.poll() is None:
+                continue
+            running.remove(job)
+            out = proc.stdout.read()
+            if proc.returncode != 0:
+                for _, _, other, _ in running:
+                    other.kill()
+                raise RuntimeError(f"run {m} seed {s} failed (exit {proc.returncode}):\n{out}")
+            if verbose:
+                print(f"  {m:>13} seed {s}: done in {time.perf_counter() - t0:.0f} s", flush=True)
+
+
 def run_experiment(exp: Experiment, upper_bound: bool = True, verbose: bool = True,
-                   prep: Optional[Prepared] = None) -> pd.DataFrame:
+                   prep: Optional[Prepared] = None, workers: Optional[int] = None) -> pd.DataFrame:
     """Every method × seed of ``exp`` (plus the full-data bound): the tidy rows of all its runs.
 
-    Finished cycles are read from the results store, never recomputed.
+    Finished cycles are read from the results store, never recomputed. With more than one worker the
+    runs go to single-threaded worker processes (:func:`resolve_workers`); each run's numbers do not
+    depend on which process ran it, only on its settings and seed.
     """
     prep = prep or prepare(exp)
     results = ResultsStore(resolve_results_dir(exp.results_dir))
-    frames = []
-    for seed in exp.seeds:
-        for method in exp.methods:
-            frames.append(run_method(prep, method, seed, results, verbose))
-    if upper_bound:
-        for seed in exp.upper_bound_seeds:
-            frames.append(run_upper_bound(prep, seed, results, verbose))
+    jobs = [(m, s) for s in exp.seeds for m in exp.methods] + ([("full", s) for s in exp.seeds] if upper_bound else [])
+    todo = [(m, s) for m, s in jobs if not _finished(prep, results, m, s)]
+    n_workers = resolve_workers(workers if workers is not None else exp.workers, prep.device, len(todo))
+    if n_workers > 1:
+        todo.sort(key=lambda j: -_COST.get(j[0], 1))
+        _run_in_subprocesses(exp, todo, n_workers, verbose)
+    else:
+        for m, s in todo:
+            run_job(exp, m, s, prep, verbose)
+    frames = [results.rows(run_key(exp, m, s)[0]) for m, s in jobs]
     return pd.concat(frames, ignore_index=True)
+
+
+def _finished(prep: Prepared, results: ResultsStore, method: str, seed: int) -> bool:
+    key = run_key(prep.exp, method, seed)[0]
+    last = 0 if method == "full" else prep.sizes["cycles"] - 1
+    return last in results.finished_cycles(key, last)

@@ -85,6 +85,23 @@ class Discriminator(nn.Module):
         return self.net(z).squeeze(-1)  # (N,) logits
 
 
+class ImageDiscriminator(nn.Module):
+    """The ablation "D alone on the image space" (paper §5.1, Fig. 4): the VAE encoder's convolutional
+    layout feeding the 5-layer MLP, trained end to end as one labeled-vs-unlabeled classifier (no VAE,
+    no reconstruction, no adversarial game)."""
+
+    def __init__(self, in_channels: int = 3, image_size: int = 32, z_dim: int = 32, width: float = 1.0,
+                 disc_width: int = 512, layers: int = 5):
+        super().__init__()
+        enc = VAE(in_channels, image_size, z_dim, width)
+        self.features = enc.encoder
+        self.to_latent = enc.fc_mu
+        self.mlp = Discriminator(z_dim, disc_width, layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.mlp(self.to_latent(self.features(x)))  # (N,) logits
+
+
 # ---------------------------------------------------------------------------------------------- task learners
 
 VGG16_LAYOUT = [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"]

@@ -61,3 +61,24 @@ def curve_plot(df: pd.DataFrame, metric: str, methods: Optional[list] = None, up
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="lower right")
     return ax
+
+
+def scaling_plot(scaling: pd.DataFrame, methods: Optional[list] = None, ax=None):
+    """Sampling time against pool size on log-log axes, one line per method plus the floor."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 4.2))
+    for method in ["floor", *(methods or sorted(set(scaling["method"]) - {"floor"}))]:
+        d = scaling[scaling["method"] == method].sort_values("pool")
+        if not len(d):
+            continue
+        label, color = ("floor (one inference pass)", "black") if method == "floor" else METHOD_STYLE.get(
+            method, (method, None))
+        ax.plot(d["pool"], d["median_s"], marker="o", ms=4, label=label, color=color,
+                ls="--" if method == "floor" else "-")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("pool size (images)")
+    ax.set_ylabel("time to select one budget (s)")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=8)
+    return ax

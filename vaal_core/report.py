@@ -37,6 +37,61 @@ def final_point(df: pd.DataFrame, metric: str, method: str) -> dict:
             "fraction": float(r["labeled_fraction"])}
 
 
+def labels_to_reach(df: pd.DataFrame, metric: str, target: float, methods: list | None = None) -> pd.DataFrame:
+    """Labels each method's mean curve needs to reach ``target`` (the paper's "labels to reach 83.6 %").
+
+    Linear interpolation between the two measured points around the first crossing; a method whose
+    curve never reaches the target gets NaN and ``reached=False`` (the paper writes "more than").
+    """
+    s = summarize(df, metric)
+    rows = []
+    for m in methods or sorted(s["method"].unique()):
+        c = s[s["method"] == m].sort_values("n_labeled")
+        n, v = c["n_labeled"].to_numpy(float), c["mean"].to_numpy(float)
+        hit = next((i for i in range(len(v)) if v[i] >= target), None)
+        if hit is None:
+            need = float("nan")
+        elif hit == 0:
+            need = n[0]
+        else:
+            need = n[hit - 1] + (target - v[hit - 1]) * (n[hit] - n[hit - 1]) / (v[hit] - v[hit - 1])
+        rows.append({"method": method_label(m), "labels": need, "reached": hit is not None,
+                     "max labels measured": int(n[-1]) if len(n) else 0})
+    return pd.DataFrame(rows).set_index("method")
+
+
+def timing_table(table: pd.DataFrame, paper: pd.DataFrame) -> pd.DataFrame:
+    """Table 1 beside ours: median query seconds, multiple of the floor, ratio to VAAL (theirs and ours).
+
+    ``paper``: rows of ``reference.paper_numbers(figure="Table 1")``.
+    """
+    t = table.set_index("method")
+    ours_vaal = t.loc["vaal", "median_s"] if "vaal" in t.index else float("nan")
+    stated = {r["method"]: r["value"] for _, r in paper.iterrows()}
+    paper_vaal = stated.get("VAAL", float("nan"))
+    rows = []
+    for m, r in t.iterrows():
+        label = "floor: one inference pass" if m == "floor" else method_label(m)
+        p = stated.get(label, float("nan")) if m != "floor" else float("nan")
+        rows.append({"method": label, "ours (s)": r["median_s"], "ours × floor": r["x_floor"],
+                     "ours / VAAL": r["median_s"] / ours_vaal, "paper (s, TITAN Xp)": p,
+                     "paper / VAAL": p / paper_vaal})
+    return pd.DataFrame(rows).set_index("method")
+
+
+def growth_exponents(scaling: pd.DataFrame) -> pd.Series:
+    """Slope of log(time) against log(pool size) per method: 1 is linear in the pool, 2 quadratic."""
+    import numpy as np
+
+    out = {}
+    for m, d in scaling.groupby("method"):
+        d = d[d["median_s"] > 0]
+        if len(d) >= 2:
+            out["floor" if m == "floor" else method_label(m)] = float(
+                np.polyfit(np.log(d["pool"]), np.log(d["median_s"]), 1)[0])
+    return pd.Series(out, name="growth exponent")
+
+
 def settings_table(exp: Experiment, prep) -> pd.DataFrame:
     """What this chapter ran: the resolved settings that matter for reading the numbers."""
     s = prep.sizes
@@ -47,7 +102,7 @@ def settings_table(exp: Experiment, prep) -> pd.DataFrame:
          + (" (seeded subset)" if exp.data.pool_size else "")),
         ("test set", f"{len(prep.test_targets)} images"),
         ("initial labeled pool / budget per cycle", f"{s['initial']} / {s['budget']} "
-         f"({100 * exp.loop.initial_fraction:g} % / {100 * s['budget'] / prep.pool_size:g} % of the pool)"),
+         f"({100 * exp.loop.initial_fraction:g} % / {100 * s['budget'] / prep.pool_size:.2f} % of the pool)"),
         ("cycles", f"{s['cycles']} (to {100 * exp.loop.final_fraction:g} %)"),
         ("task learner", f"{exp.task.arch} × width {exp.task.width:g}, dropout {exp.task.dropout:g}, "
          f"Adam {exp.task.lr:g}, batch {exp.task.batch_size}, {exp.task.epochs} epochs, "

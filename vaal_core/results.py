@@ -137,6 +137,22 @@ class ResultsStore:
         sel = self.selections(key)
         return sorted(c for c in done if c == last_cycle or c in sel)
 
+    # ------------------------------------------------------------------ whole tables (timing, …)
+    def save_tables(self, key: str, config: dict, tables: dict) -> None:
+        """Store measured tables (e.g. sampling times) under ``tables/<key>/``: the config and each
+        table's CSV first, a ``done`` marker last, so a half-written set is never read back."""
+        d = self.root / "tables" / key
+        atomic_write_text(d / "config.json", json.dumps(config, indent=1, sort_keys=True, default=str))
+        for name, df in tables.items():
+            atomic_write_text(d / f"{name}.csv", df.to_csv(index=False))
+        atomic_write_text(d / "done", ",".join(sorted(tables)))
+
+    def load_tables(self, key: str) -> Optional[dict]:
+        d = self.root / "tables" / key
+        if not (d / "done").exists():
+            return None
+        return {name: pd.read_csv(d / f"{name}.csv") for name in (d / "done").read_text().split(",")}
+
     def table(self, keys: Optional[list[str]] = None) -> pd.DataFrame:
         """All rows of the given runs (all runs when None), one tidy DataFrame."""
         if keys is None:

@@ -23,7 +23,9 @@ from torch import nn
 
 from .config import Experiment
 from .runtime import ImageStore, derive_seed, seed_everything
-from .vaal import build_vaal, discriminator_scores, lowest, train_vaal
+from .models import ImageDiscriminator
+from .vaal import (build_vaal, discriminator_scores, image_scores, latents, lowest, train_discriminator,
+                   train_vaal, wasserstein_to_labeled)
 
 
 @dataclass
@@ -32,11 +34,16 @@ class Context:
     labeled_idx: torch.Tensor  # (n_L,) int64 pool positions, CPU
     unlabeled_idx: torch.Tensor  # (n_U,) int64 pool positions, CPU
     budget: int
-    task: object  # task.ClassificationTask: .build(), .fit(), .probabilities(), .mc_scores(), .embed()
+    task: object  # a task.Task: .build(), .fit(), .mc_scores(), .member_scores(), .embed()
     task_model: Optional[nn.Module]  # trained on the labeled set this cycle
     exp: Experiment
     generator: torch.Generator  # seeded per (seed, cycle): every random draw goes through it
     labels: Optional[torch.Tensor] = None  # oracle labels of labeled_idx (ensembles train on them)
+    vaal_store: Optional[ImageStore] = None  # the pool as the VAE sees it (resized); None: ``store``
+
+    @property
+    def vae_images(self) -> ImageStore:
+        return self.vaal_store if self.vaal_store is not None else self.store
 
 
 class Strategy:
@@ -105,7 +112,7 @@ class VAALSampling(Strategy):
         self._restored: Optional[dict] = None  # a warm-start state loaded before the models could be built
 
     def fit(self, ctx: Context) -> None:
-        cfg, store = ctx.exp.vaal, ctx.store
+        cfg, store = ctx.exp.vaal, ctx.vae_images
         if self.vae is None or not ctx.exp.loop.warm_start:
             self.vae, self.disc = build_vaal(cfg, store.images.shape[1], store.images.shape[-1], store.device)
             if self._restored is not None and ctx.exp.loop.warm_start:
@@ -117,7 +124,7 @@ class VAALSampling(Strategy):
         self.info = {k: v for k, v in stats.items() if k != "history"}
 
     def query(self, ctx: Context) -> torch.Tensor:
-        scores = discriminator_scores(self.vae, self.disc, ctx.store, ctx.unlabeled_idx,
+        scores = discriminator_scores(self.vae, self.disc, ctx.vae_images, ctx.unlabeled_idx,
                                       ctx.exp.vaal.score_batch_size)
         self.info["mean_score_unlabeled"] = float(scores.mean())
         return lowest(scores, ctx.unlabeled_idx, ctx.budget)
@@ -201,17 +208,17 @@ def per_sample(score: torch.Tensor) -> torch.Tensor:
 
 
 class MCDropout(Strategy):
-    """MC-Dropout (Gal & Ghahramani 2016; Gal, Islam & Ghahramani 2017): ``passes`` stochastic forward
-    passes with dropout on and BatchNorm in eval mode; acquire the highest variation ratio."""
+    """MC-Dropout (Gal & Ghahramani 2016; Gal, Islam & Ghahramani 2017): ``mc_passes`` stochastic
+    forward passes with dropout on and BatchNorm in eval mode; acquire the highest variation ratio
+    (segmentation: per pixel, averaged over the image)."""
 
     name = "mc_dropout"
     paper = "Gal & Ghahramani, ICML 2016; Gal et al., ICML 2017 (variation ratios)"
     cost = "10 dropout passes (the deterministic trunk once, the dropout head 10 times where they split)"
-    passes = 10
     acquisition = staticmethod(variation_ratio)
 
     def query(self, ctx: Context) -> torch.Tensor:
-        scores = ctx.task.mc_scores(ctx.task_model, ctx.store, ctx.unlabeled_idx, self.passes,
+        scores = ctx.task.mc_scores(ctx.task_model, ctx.store, ctx.unlabeled_idx, ctx.exp.strategies.mc_passes,
                                     lambda p: per_sample(self.acquisition(p)))
         self.info = {"mean_acquisition": float(scores.mean())}
         return highest(scores, ctx.unlabeled_idx, ctx.budget)
@@ -228,6 +235,21 @@ class DBAL(MCDropout):
 
 # ---------------------------------------------------------------------------------------------- ensembles
 
+def train_members(ctx: Context, n: int, bootstrap: bool = False, include_task_model: bool = True) -> list:
+    """``n`` task models trained like the cycle's own, each from its own seed (drawn from the cycle's
+    generator); with ``bootstrap`` each trains on a resample with replacement of the labeled set."""
+    models = [ctx.task_model] if include_task_model else []
+    while len(models) < n:
+        g = seed_everything(derive_seed(int(torch.randint(0, 2 ** 62, (1,), generator=ctx.generator)), len(models)))
+        pos = torch.arange(len(ctx.labeled_idx))
+        if bootstrap:
+            pos = torch.randint(0, len(pos), (len(pos),), generator=g)
+        model = ctx.task.build(ctx.store.device)
+        ctx.task.fit(model, ctx.store, ctx.labeled_idx[pos], ctx.labels[pos], g)
+        models.append(model)
+    return models
+
+
 class Ensembles(Strategy):
     """Ensembles w. VarR (Beluch et al., CVPR 2018): ``members`` independently initialised task models
     trained on the labeled set (the cycle's task model is the first), acquisition by the variation ratio
@@ -236,25 +258,160 @@ class Ensembles(Strategy):
     name = "ensembles"
     paper = "Beluch, Genewein, Nürnberger & Köhler, CVPR 2018"
     cost = "trains members − 1 extra task models; one pass of each member over the unlabeled pool"
-    members = 5
 
     def __init__(self):
         super().__init__()
         self.models: list = []
 
     def fit(self, ctx: Context) -> None:
-        self.models = [ctx.task_model]
-        for m in range(1, self.members):
-            g = seed_everything(derive_seed(int(torch.randint(0, 2 ** 62, (1,), generator=ctx.generator)), m))
-            model = ctx.task.build(ctx.store.device)
-            ctx.task.fit(model, ctx.store, ctx.labeled_idx, ctx.labels, g)
-            self.models.append(model)
+        self.models = train_members(ctx, ctx.exp.strategies.members)
+
+    def acquisition(self, probs: torch.Tensor) -> torch.Tensor:
+        return per_sample(variation_ratio(probs))
 
     def query(self, ctx: Context) -> torch.Tensor:
-        probs = torch.stack([ctx.task.probabilities(m, ctx.store, ctx.unlabeled_idx) for m in self.models])
-        scores = per_sample(variation_ratio(probs))
+        scores = ctx.task.member_scores(self.models, ctx.store, ctx.unlabeled_idx, self.acquisition)
         self.info = {"mean_acquisition": float(scores.mean())}
         return highest(scores, ctx.unlabeled_idx, ctx.budget)
+
+
+def js_divergence(probs: torch.Tensor) -> torch.Tensor:
+    """Jensen-Shannon divergence of several predictive distributions: H[mean p] − mean H[p].
+
+    probs: (M, n, K, *spatial); returns (n, *spatial) in nats; 0 when every member agrees exactly.
+    """
+    p = probs.float().clamp_min(1e-12)
+    mean_entropy = -(p * p.log()).sum(dim=2).mean(dim=0)
+    return predictive_entropy(probs) - mean_entropy
+
+
+class QBC(Ensembles):
+    """Query-By-Committee for segmentation (Kuo et al., MICCAI 2018): a committee of ``members`` task
+    models; acquisition by their disagreement, the Jensen-Shannon divergence of their per-pixel
+    predictions averaged over the image."""
+
+    name = "qbc"
+    paper = "Kuo, Häne, Yuh, Mukherjee & Malik, MICCAI 2018"
+
+    def acquisition(self, probs: torch.Tensor) -> torch.Tensor:
+        return per_sample(js_divergence(probs))
+
+
+def max_cover(similarity: torch.Tensor, k: int) -> torch.Tensor:
+    """Greedy maximum cover (Yang et al. 2017's representativeness): pick ``k`` rows of ``similarity``
+    (candidates × pool) maximising F(S) = Σ_pool max_{s ∈ S} sim(s, x), one greedy step at a time
+    (a (1 − 1/e)-approximation). Returns candidate positions."""
+    best = torch.zeros(similarity.shape[1], device=similarity.device)  # current cover of each pool image
+    chosen = torch.zeros(similarity.shape[0], dtype=torch.bool, device=similarity.device)
+    picks = torch.empty(k, dtype=torch.long, device=similarity.device)
+    for i in range(k):
+        gain = (similarity - best).clamp_min(0).sum(dim=1)  # (candidates,)
+        gain[chosen] = -1.0
+        j = torch.argmax(gain)
+        picks[i] = j
+        chosen[j] = True
+        best = torch.maximum(best, similarity[j])
+    return picks
+
+
+class SuggestiveAnnotation(Strategy):
+    """Suggestive Annotation (Yang, Zhang, Chen, Zhang & Chen, MICCAI 2017): ``members`` task models
+    trained on bootstrap resamples of the labeled set give the uncertainty of each unlabeled image
+    (the variance of their per-pixel class probabilities, averaged over the image); among the
+    ``sa_candidates × budget`` most uncertain, the budget is chosen by greedy maximum cover of the whole
+    unlabeled pool in the cosine similarity of the task model's pooled features (representativeness)."""
+
+    name = "sa"
+    paper = "Yang et al., MICCAI 2017"
+    cost = "trains members bootstrapped models; one pass of each over the unlabeled pool, one feature pass"
+
+    def fit(self, ctx: Context) -> None:
+        self.models = train_members(ctx, ctx.exp.strategies.members, bootstrap=True, include_task_model=False)
+
+    def query(self, ctx: Context) -> torch.Tensor:
+        unc = ctx.task.member_scores(self.models, ctx.store, ctx.unlabeled_idx,
+                                     lambda p: per_sample(p.float().var(dim=0, unbiased=False).sum(dim=1)))
+        n_cand = min(len(ctx.unlabeled_idx), max(ctx.budget, int(round(ctx.exp.strategies.sa_candidates * ctx.budget))))
+        cand = torch.argsort(-unc.cpu(), stable=True)[:n_cand]
+        feats = torch.nn.functional.normalize(ctx.task.embed(ctx.task_model, ctx.store, ctx.unlabeled_idx), dim=1)
+        sim = feats[cand.to(feats.device)] @ feats.T  # (candidates, n_U) cosine similarities
+        picks = max_cover(sim, ctx.budget).cpu()
+        self.info = {"mean_acquisition": float(unc.mean())}
+        return ctx.unlabeled_idx[cand[picks]]
+
+
+# ---------------------------------------------------------------------------------------------- ablations (Fig. 4)
+
+class DiscriminatorOnly(Strategy):
+    """Ablation "D alone" (paper §5.1): no VAE; a discriminator on the image space (the VAE encoder's
+    convolutional layout + the 5-layer MLP) learns labeled vs unlabeled with Eq. (3); the lowest-scored
+    unlabeled images are picked, as in Algorithm 2."""
+
+    name = "dis_only"
+    paper = "VAAL ablation, paper §5.1"
+
+    def fit(self, ctx: Context) -> None:
+        cfg, st = ctx.exp.vaal, ctx.vae_images
+        self.disc = ImageDiscriminator(st.images.shape[1], st.images.shape[-1], cfg.z_dim, cfg.width,
+                                       cfg.disc_width, cfg.disc_layers).to(st.device, memory_format=torch.channels_last)
+        stats = train_discriminator(self.disc, st, ctx.labeled_idx, ctx.unlabeled_idx, cfg, ctx.generator,
+                                    augment=ctx.exp.task.augment == "hflip")
+        self.info = {k: v for k, v in stats.items() if k != "history"}
+
+    def query(self, ctx: Context) -> torch.Tensor:
+        scores = image_scores(self.disc, ctx.vae_images, ctx.unlabeled_idx, ctx.exp.vaal.score_batch_size)
+        return lowest(scores, ctx.unlabeled_idx, ctx.budget)
+
+
+class FixedVAEDiscriminator(Strategy):
+    """Ablation "fixed VAE + D" (paper §5.1). The paper: "we avoid training the VAE and hence merely
+    explore its role as an autoencoder". Implemented as: the β-VAE is trained as an autoencoder on
+    labeled ∪ unlabeled with Eq. (1) alone (no adversarial term), then frozen, and D is trained with
+    Eq. (3) on its latent means; lowest D picked. A never-trained (random) encoder would not be an
+    autoencoder at all, so we read "fixed" as "not shaped by the adversarial game"."""
+
+    name = "fixed_vae_dis"
+    paper = "VAAL ablation, paper §5.1"
+
+    def fit(self, ctx: Context) -> None:
+        cfg, st = ctx.exp.vaal, ctx.vae_images
+        self.vae, self.disc = build_vaal(cfg, st.images.shape[1], st.images.shape[-1], st.device)
+        aug = ctx.exp.task.augment == "hflip"
+        vae_stats = train_vaal(self.vae, None, st, ctx.labeled_idx, ctx.unlabeled_idx, cfg, ctx.generator,
+                               augment=aug, adversarial=False)
+        self.vae.eval()  # frozen: BatchNorm statistics fixed too
+        stats = train_discriminator(self.disc, st, ctx.labeled_idx, ctx.unlabeled_idx, cfg, ctx.generator,
+                                    augment=aug, features=lambda x: self.vae.encode(x)[0])
+        self.info = {"vae_trd": vae_stats["vae_trd"], "disc_loss": stats["disc_loss"]}
+
+    def query(self, ctx: Context) -> torch.Tensor:
+        scores = discriminator_scores(self.vae, self.disc, ctx.vae_images, ctx.unlabeled_idx,
+                                      ctx.exp.vaal.score_batch_size)
+        return lowest(scores, ctx.unlabeled_idx, ctx.budget)
+
+
+class VAEWasserstein(Strategy):
+    """Ablation "VAE alone" (paper §5.1): the β-VAE trained with Eq. (1) alone, no D; each unlabeled
+    image is scored by the 2-Wasserstein distance of its posterior to the labeled set's Gaussian
+    (:func:`vaal.wasserstein_to_labeled`), and the farthest are picked."""
+
+    name = "vae_w2"
+    paper = "VAAL ablation, paper §5.1"
+
+    def fit(self, ctx: Context) -> None:
+        cfg, st = ctx.exp.vaal, ctx.vae_images
+        self.vae, _ = build_vaal(cfg, st.images.shape[1], st.images.shape[-1], st.device)
+        stats = train_vaal(self.vae, None, st, ctx.labeled_idx, ctx.unlabeled_idx, cfg, ctx.generator,
+                           augment=ctx.exp.task.augment == "hflip", adversarial=False)
+        self.info = {"vae_trd": stats["vae_trd"]}
+
+    def query(self, ctx: Context) -> torch.Tensor:
+        bs = ctx.exp.vaal.score_batch_size
+        mu_l, lv_l = latents(self.vae, ctx.vae_images, ctx.labeled_idx, bs)
+        mu_u, lv_u = latents(self.vae, ctx.vae_images, ctx.unlabeled_idx, bs)
+        d = wasserstein_to_labeled(mu_u, lv_u, mu_l, lv_l)
+        self.info["mean_w2"] = float(d.mean())
+        return highest(d, ctx.unlabeled_idx, ctx.budget)
 
 
 REGISTRY: dict[str, type[Strategy]] = {
@@ -264,6 +421,11 @@ REGISTRY: dict[str, type[Strategy]] = {
     "mc_dropout": MCDropout,
     "dbal": DBAL,
     "ensembles": Ensembles,
+    "qbc": QBC,
+    "sa": SuggestiveAnnotation,
+    "dis_only": DiscriminatorOnly,
+    "fixed_vae_dis": FixedVAEDiscriminator,
+    "vae_w2": VAEWasserstein,
 }
 
 

@@ -1,35 +1,47 @@
 """The task learner T of Fig. 1: training on the labeled set, evaluation, and what strategies ask of it.
 
-A task bundles a network family with its loss and metric. Strategies see only :meth:`probabilities` and
-:meth:`embed`, which is what keeps them task-agnostic: a segmentation task returns per-pixel
-probabilities (N, K, H, W) where classification returns (N, K).
+A task bundles a network family with its loss and metric. Strategies see only :meth:`Task.mc_scores`,
+:meth:`Task.member_scores` and :meth:`Task.embed`, which is what keeps them task-agnostic: a
+segmentation task hands them per-pixel probabilities (·, K, H, W) where classification hands (·, K),
+and the strategy's score function reduces either to one number per image.
 """
 from __future__ import annotations
 
 import copy
-from typing import Optional
+from typing import Callable, Optional
 
 import torch
 from torch import nn
 from torch.nn import functional as F
 
 from .config import TaskConfig
+from .drn import DRN
+from .metrics import confusion_matrix, iou_per_class, mean_iou
 from .models import build_task_model
 from .runtime import ImageStore, autocast, epoch_batches, progress, reseed_global
 
+IGNORE_INDEX = 255  # segmentation pixels without a label
 
-class ClassificationTask:
-    """Image classification with cross-entropy, measured by top-1 accuracy (paper §4.1, Fig. 2)."""
 
-    metric = "accuracy"
+class Task:
+    """What every task shares: the training loop and chunked inference. Subclasses set :attr:`metric`,
+    :meth:`build`, :meth:`loss` and :meth:`evaluate`."""
 
-    def __init__(self, cfg: TaskConfig, in_channels: int, num_classes: int):
+    metric = ""
+
+    def __init__(self, cfg: TaskConfig, in_channels: int, num_classes: int, class_names: Optional[list] = None):
         self.cfg, self.in_channels, self.num_classes = cfg, in_channels, num_classes
+        self.class_names = class_names or [str(i) for i in range(num_classes)]
 
     def build(self, device: torch.device) -> nn.Module:
-        model = build_task_model(self.cfg.arch, self.in_channels, self.num_classes, self.cfg.width,
-                                 self.cfg.dropout)
-        return model.to(device=device, memory_format=torch.channels_last)
+        raise NotImplementedError
+
+    def loss(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def flip_targets(self, y: torch.Tensor, flip: torch.Tensor) -> torch.Tensor:
+        """Targets of horizontally flipped images (class labels do not change)."""
+        return y
 
     def fit(self, model: nn.Module, store: ImageStore, idx: torch.Tensor, labels: torch.Tensor,
             generator: torch.Generator, val: Optional[tuple] = None) -> dict:
@@ -51,8 +63,11 @@ class ClassificationTask:
                     continue
                 flip = torch.rand(len(b), generator=generator) < 0.5 if cfg.augment == "hflip" else None
                 x = store.batch(idx[b], flip)
+                y = labels[b.to(device)]
+                if flip is not None:
+                    y = self.flip_targets(y, flip.to(device))
                 with autocast(device):
-                    loss = self.loss(model(x), labels[b.to(device)])
+                    loss = self.loss(model(x), y)
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 opt.step()
@@ -65,77 +80,151 @@ class ClassificationTask:
             model.load_state_dict(best_state)
         return {"final_loss": float(last_loss), "best_val": best if val is not None else None}
 
-    def loss(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-        return F.cross_entropy(logits.float(), targets)
+    def _chunks(self, store: ImageStore, idx: Optional[torch.Tensor], desc: str):
+        idx = torch.arange(len(store)) if idx is None else idx
+        bs = self.cfg.infer_batch_size
+        return progress(idx.split(bs), total=-(-len(idx) // bs), desc=desc)
 
     @torch.inference_mode()
     def logits(self, model: nn.Module, store: ImageStore, idx: Optional[torch.Tensor] = None,
-               batch_size: int = 1024, mc_dropout: bool = False) -> torch.Tensor:
+               mc_dropout: bool = False) -> torch.Tensor:
         """Logits for pool indices ``idx`` (all when None), in large inference batches.
 
-        ``mc_dropout=True`` keeps dropout layers stochastic while BatchNorm stays in eval mode
-        (MC-Dropout, Gal & Ghahramani 2016).
+        ``mc_dropout=True`` keeps dropout layers stochastic while BatchNorm stays in eval mode.
         """
         model.eval()
         if mc_dropout:
             for m in model.modules():
-                if isinstance(m, nn.Dropout):
+                if isinstance(m, (nn.Dropout, nn.Dropout2d)):
                     m.train()
-        if idx is None:
-            idx = torch.arange(len(store))
         out = []
-        for chunk in progress(idx.split(batch_size), total=-(-len(idx) // batch_size), desc="infer"):
+        for chunk in self._chunks(store, idx, "infer"):
             with autocast(store.device):
                 out.append(model(store.batch(chunk)).float())
         model.eval()
         return torch.cat(out)
 
     @torch.inference_mode()
-    def mc_scores(self, model: nn.Module, store: ImageStore, idx: torch.Tensor, passes: int, score_fn,
-                  batch_size: int = 1024) -> torch.Tensor:
-        """MC-Dropout acquisition scores (n,): ``score_fn`` maps the (passes, chunk, K) probabilities of
+    def mc_scores(self, model: nn.Module, store: ImageStore, idx: torch.Tensor, passes: int,
+                  score_fn: Callable[[torch.Tensor], torch.Tensor]) -> torch.Tensor:
+        """MC-Dropout acquisition scores (n,): ``score_fn`` maps the (passes, chunk, K, …) probabilities of
         each chunk to (chunk,). Dropout on, BatchNorm in eval mode. Where the model splits into a
         deterministic trunk and a dropout head, the trunk runs once per chunk and the head ``passes``
         times — the same distribution as ``passes`` full passes, at about the cost of one.
         """
         model.eval()
-        dropouts = [m for m in model.modules() if isinstance(m, nn.Dropout)]
+        dropouts = [m for m in model.modules() if isinstance(m, (nn.Dropout, nn.Dropout2d))]
         out = []
         try:
             for m in dropouts:
                 m.train()
-            for chunk in progress(idx.split(batch_size), total=-(-len(idx) // batch_size), desc="mc"):
+            for chunk in self._chunks(store, idx, "mc"):
                 with autocast(store.device):
                     x = store.batch(chunk)
                     if hasattr(model, "trunk"):
                         h = model.trunk(x)
-                        logits = [model.stochastic_head(h) for _ in range(passes)]
+                        logits = [self._head(model, h, x) for _ in range(passes)]
                     else:
                         logits = [model(x) for _ in range(passes)]
-                probs = torch.stack(logits).float().softmax(dim=2)  # (passes, chunk, K, ...)
+                probs = torch.stack(logits).float().softmax(dim=2)  # (passes, chunk, K, …)
                 out.append(score_fn(probs))
         finally:
             model.eval()
         return torch.cat(out)
 
-    def probabilities(self, model, store, idx=None, batch_size: int = 1024, mc_dropout: bool = False):
-        """Softmax probabilities (N, K)."""
-        return self.logits(model, store, idx, batch_size, mc_dropout).softmax(dim=1)
+    def _head(self, model: nn.Module, h: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        return model.stochastic_head(h)
 
     @torch.inference_mode()
-    def embed(self, model: nn.Module, store: ImageStore, idx: Optional[torch.Tensor] = None,
-              batch_size: int = 1024) -> torch.Tensor:
-        """Penultimate-layer features (N, D) in eval mode (Core-set's feature space)."""
-        model.eval()
-        if idx is None:
-            idx = torch.arange(len(store))
+    def member_scores(self, models: list, store: ImageStore, idx: torch.Tensor,
+                      score_fn: Callable[[torch.Tensor], torch.Tensor]) -> torch.Tensor:
+        """Scores (n,) from several models (an ensemble, a committee): ``score_fn`` maps each chunk's
+        (members, chunk, K, …) probabilities to (chunk,), so no pool-sized probability tensor is kept."""
+        for m in models:
+            m.eval()
         out = []
-        for chunk in idx.split(batch_size):
+        for chunk in self._chunks(store, idx, "members"):
+            with autocast(store.device):
+                x = store.batch(chunk)
+                probs = torch.stack([m(x).float() for m in models]).softmax(dim=2)
+            out.append(score_fn(probs))
+        return torch.cat(out)
+
+    @torch.inference_mode()
+    def embed(self, model: nn.Module, store: ImageStore, idx: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """Feature vectors (N, D) in eval mode (Core-set's feature space)."""
+        model.eval()
+        out = []
+        for chunk in self._chunks(store, idx, "embed"):
             with autocast(store.device):
                 out.append(model.embed(store.batch(chunk)).float())
         return torch.cat(out)
 
     def evaluate(self, model: nn.Module, store: ImageStore, targets: torch.Tensor) -> dict:
+        raise NotImplementedError
+
+
+class ClassificationTask(Task):
+    """Image classification with cross-entropy, measured by top-1 accuracy (paper §4.1, Fig. 2)."""
+
+    metric = "accuracy"
+
+    def build(self, device: torch.device) -> nn.Module:
+        model = build_task_model(self.cfg.arch, self.in_channels, self.num_classes, self.cfg.width,
+                                 self.cfg.dropout)
+        return model.to(device=device, memory_format=torch.channels_last)
+
+    def loss(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        return F.cross_entropy(logits.float(), targets)
+
+    def probabilities(self, model, store, idx=None, mc_dropout: bool = False) -> torch.Tensor:
+        """Softmax probabilities (N, K)."""
+        return self.logits(model, store, idx, mc_dropout).softmax(dim=1)
+
+    def evaluate(self, model: nn.Module, store: ImageStore, targets: torch.Tensor) -> dict:
         """Top-1 accuracy in percent on every image of ``store``."""
         pred = self.logits(model, store).argmax(dim=1)
         return {self.metric: 100.0 * (pred == targets.to(pred.device)).float().mean().item()}
+
+
+class SegmentationTask(Task):
+    """Semantic segmentation with a DRN (paper §4.2): unweighted per-pixel cross-entropy ignoring
+    unlabeled pixels (255), measured by mean IoU (%) over classes, per-class IoU kept beside it."""
+
+    metric = "miou"
+
+    def build(self, device: torch.device) -> nn.Module:
+        if self.cfg.arch != "drn":
+            raise ValueError(f"task arch={self.cfg.arch!r}: segmentation uses arch='drn'")
+        model = DRN(self.in_channels, self.num_classes, self.cfg.width, self.cfg.dropout)
+        return model.to(device=device, memory_format=torch.channels_last)
+
+    def loss(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        return F.cross_entropy(logits.float(), targets.long(), ignore_index=IGNORE_INDEX)
+
+    def flip_targets(self, y: torch.Tensor, flip: torch.Tensor) -> torch.Tensor:
+        return torch.where(flip.view(-1, 1, 1), y.flip(-1), y)  # masks flip with their images
+
+    def _head(self, model, h, x):
+        return model.stochastic_head(h, x.shape[-2:])
+
+    @torch.inference_mode()
+    def evaluate(self, model: nn.Module, store: ImageStore, targets: torch.Tensor) -> dict:
+        """mIoU (%) from a confusion matrix accumulated over the split, plus ``iou/<class>`` (%)."""
+        model.eval()
+        cm = torch.zeros(self.num_classes, self.num_classes, dtype=torch.long, device=store.device)
+        targets = targets.to(store.device)
+        for chunk in self._chunks(store, None, "eval"):
+            with autocast(store.device):
+                pred = model(store.batch(chunk)).argmax(dim=1)
+            cm += confusion_matrix(pred, targets[chunk.to(store.device)], self.num_classes, IGNORE_INDEX)
+        out = {self.metric: mean_iou(cm)}
+        for name, v in zip(self.class_names, iou_per_class(cm).tolist()):
+            out[f"iou/{name}"] = 100.0 * v
+        return out
+
+
+def make_task(cfg: TaskConfig, dataset) -> Task:
+    """The task a data set calls for: segmentation when its targets are masks (N, H, W)."""
+    cls = SegmentationTask if dataset.train.targets.dim() == 3 else ClassificationTask
+    return cls(cfg, dataset.channels, dataset.num_classes, dataset.class_names)

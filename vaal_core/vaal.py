@@ -49,31 +49,43 @@ def _bce(logits: torch.Tensor, target: float) -> torch.Tensor:
     return F.binary_cross_entropy_with_logits(logits.float(), torch.full_like(logits.float(), target))
 
 
-def train_vaal(vae: VAE, disc: Discriminator, store: ImageStore, labeled_idx: torch.Tensor,
+def _draws(store: ImageStore, labeled_idx, unlabeled_idx, cfg: VAALConfig, generator, augment: bool):
+    """Every batch of a training run drawn up front: (steps, b) labeled and unlabeled pool positions and
+    (steps, 2b) flip masks, so the loop itself does no random bookkeeping."""
+    b = cfg.batch_size
+    steps = cfg.iterations or max(1, cfg.epochs * len(store) // b)
+    li = labeled_idx[stream_indices(len(labeled_idx), b, steps, generator)]
+    ui = unlabeled_idx[stream_indices(len(unlabeled_idx), b, steps, generator)]
+    flips = torch.rand(steps, 2 * b, generator=generator) < 0.5 if augment else None
+    return steps, li, ui, flips
+
+
+def train_vaal(vae: VAE, disc: Discriminator | None, store: ImageStore, labeled_idx: torch.Tensor,
                unlabeled_idx: torch.Tensor, cfg: VAALConfig, generator: torch.Generator,
-               augment: bool = True) -> dict:
+               augment: bool = True, adversarial: bool = True) -> dict:
     """Algorithm 1 without the task learner (T trains separately; the paper says they are independent).
 
     Each iteration draws a labeled and an unlabeled batch (``batch_size`` each), passes both through the
     VAE in one call, takes ``vae_steps`` VAE steps on L_VAE and then one discriminator step on Eq. (3)
     with the latent of the updated encoder. Returns the last iteration's losses and a short history.
+    ``adversarial=False`` trains the VAE on Eq. (1) alone, without D (the ablations of Fig. 4).
     """
     device = store.device
     b = cfg.batch_size
-    steps = cfg.iterations or max(1, cfg.epochs * len(store) // b)
-    li = labeled_idx[stream_indices(len(labeled_idx), b, steps, generator)]  # (steps, b) pool indices
-    ui = unlabeled_idx[stream_indices(len(unlabeled_idx), b, steps, generator)]
-    flips = torch.rand(steps, 2 * b, generator=generator) < 0.5 if augment else None
+    steps, li, ui, flips = _draws(store, labeled_idx, unlabeled_idx, cfg, generator, augment)
     reseed_global(generator)
     opt_vae = torch.optim.Adam(vae.parameters(), lr=cfg.lr_vae)
-    opt_d = torch.optim.Adam(disc.parameters(), lr=cfg.lr_disc)
+    opt_d = torch.optim.Adam(disc.parameters(), lr=cfg.lr_disc) if adversarial else None
     vae.train()
-    disc.train()
+    if adversarial:
+        disc.train()
     history = []
     every = max(1, steps // 20)
+    adv = loss_d = torch.zeros(())
     for it in progress(range(steps), total=steps, desc="vaal"):
         x = store.batch(torch.cat([li[it], ui[it]]), None if flips is None else flips[it])  # (2b, C, H, W)
-        disc.requires_grad_(False)  # the VAE step needs gradients through D, not for D's weights
+        if adversarial:
+            disc.requires_grad_(False)  # the VAE step needs gradients through D, not for D's weights
         for _ in range(cfg.vae_steps):
             with autocast(device):
                 recon, z, mu, logvar = vae(x)
@@ -82,12 +94,18 @@ def train_vaal(vae: VAE, disc: Discriminator, store: ImageStore, labeled_idx: to
                 rec_u, kl_u = elbo_terms(recon[b:].float(), x[b:], mu[b:].float(), logvar[b:].float(),
                                          cfg.elbo_scale)
                 trd = rec_l + cfg.beta * kl_l + rec_u + cfg.beta * kl_u  # Eq. (1)
-                logits = disc(mu if cfg.disc_input == "mu" else z)
-                adv = _bce(logits[:b], 1.0) + _bce(logits[b:], 1.0)  # Eq. (2)
-                loss_vae = cfg.lambda1 * trd + cfg.lambda2 * adv
+                loss_vae = cfg.lambda1 * trd
+                if adversarial:
+                    logits = disc(mu if cfg.disc_input == "mu" else z)
+                    adv = _bce(logits[:b], 1.0) + _bce(logits[b:], 1.0)  # Eq. (2)
+                    loss_vae = loss_vae + cfg.lambda2 * adv
             opt_vae.zero_grad(set_to_none=True)
             loss_vae.backward()
             opt_vae.step()
+        if not adversarial:
+            if it % every == 0 or it == steps - 1:
+                history.append({"iteration": it, "trd": trd.item()})
+            continue
         disc.requires_grad_(True)
         with torch.no_grad(), autocast(device):
             mu, logvar = vae.encode(x)
@@ -101,8 +119,79 @@ def train_vaal(vae: VAE, disc: Discriminator, store: ImageStore, labeled_idx: to
         if it % every == 0 or it == steps - 1:
             history.append({"iteration": it, "trd": trd.item(), "adv": adv.item(), "disc": loss_d.item()})
     last = history[-1]
-    return {"iterations": steps, "vae_trd": last["trd"], "vae_adv": last["adv"], "disc_loss": last["disc"],
-            "history": history}
+    out = {"iterations": steps, "vae_trd": last["trd"], "history": history}
+    if adversarial:
+        out.update(vae_adv=last["adv"], disc_loss=last["disc"])
+    return out
+
+
+def train_discriminator(disc: torch.nn.Module, store: ImageStore, labeled_idx: torch.Tensor,
+                        unlabeled_idx: torch.Tensor, cfg: VAALConfig, generator: torch.Generator,
+                        augment: bool = True, features=None) -> dict:
+    """Eq. (3) alone: ``disc`` learns labeled (1) against unlabeled (0), on ``features(x)`` when given
+    (a frozen encoder's µ: "fixed VAE + D") or on the images themselves ("D alone"). Same batches,
+    iterations and learning rate as VAAL's discriminator."""
+    device = store.device
+    b = cfg.batch_size
+    steps, li, ui, flips = _draws(store, labeled_idx, unlabeled_idx, cfg, generator, augment)
+    reseed_global(generator)
+    opt = torch.optim.Adam(disc.parameters(), lr=cfg.lr_disc)
+    disc.train()
+    history = []
+    every = max(1, steps // 20)
+    for it in progress(range(steps), total=steps, desc="disc"):
+        x = store.batch(torch.cat([li[it], ui[it]]), None if flips is None else flips[it])
+        with autocast(device):
+            if features is not None:
+                with torch.no_grad():
+                    x = features(x).float()
+            logits = disc(x)
+            loss = _bce(logits[:b], 1.0) + _bce(logits[b:], 0.0)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        if it % every == 0 or it == steps - 1:
+            history.append({"iteration": it, "disc": loss.item()})
+    return {"iterations": steps, "disc_loss": history[-1]["disc"], "history": history}
+
+
+@torch.inference_mode()
+def latents(vae: VAE, store: ImageStore, idx: torch.Tensor, batch_size: int = 1024):
+    """µ and log σ² (each (N, z_dim)) of pool indices ``idx``, in eval mode and large batches."""
+    vae.eval()
+    mus, logvars = [], []
+    for chunk in idx.split(batch_size):
+        with autocast(store.device):
+            mu, logvar = vae.encode(store.batch(chunk))
+        mus.append(mu.float())
+        logvars.append(logvar.float())
+    return torch.cat(mus), torch.cat(logvars)
+
+
+@torch.inference_mode()
+def image_scores(disc: torch.nn.Module, store: ImageStore, idx: torch.Tensor, batch_size: int = 1024):
+    """sigmoid(D(x)) for a discriminator on images, (N,) on the device."""
+    disc.eval()
+    out = []
+    for chunk in idx.split(batch_size):
+        with autocast(store.device):
+            out.append(torch.sigmoid(disc(store.batch(chunk)).float()))
+    return torch.cat(out)
+
+
+def wasserstein_to_labeled(mu: torch.Tensor, logvar: torch.Tensor, labeled_mu: torch.Tensor,
+                           labeled_logvar: torch.Tensor) -> torch.Tensor:
+    """Squared 2-Wasserstein distance of each N(µᵢ, Σᵢ) to the labeled set's Gaussian (paper §5.1).
+
+    For diagonal Gaussians W₂² = ‖µᵢ − µ_L‖² + ‖Σᵢ^½ − Σ_L^½‖²_F. The labeled set's Gaussian N(µ_L, Σ_L)
+    is the moment match of its samples' posteriors (the "normal distribution over the labeled data from
+    which z is generated"): µ_L the mean of their µ, Σ_L the diagonal of their mixture's covariance.
+    mu, logvar: (N, z); labeled_*: (n_L, z). Returns (N,).
+    """
+    mu_l = labeled_mu.mean(dim=0)
+    var_l = (labeled_logvar.exp() + labeled_mu.pow(2)).mean(dim=0) - mu_l.pow(2)
+    sd_l = var_l.clamp_min(0).sqrt()
+    return (mu - mu_l).pow(2).sum(dim=1) + (torch.exp(0.5 * logvar) - sd_l).pow(2).sum(dim=1)
 
 
 @torch.inference_mode()

@@ -1,0 +1,19 @@
+"""A worker process of :func:`loop.run_experiment`: ``python -m vaal_core.worker METHOD SEED`` with the
+resolved experiment as JSON on standard input. Runs that one job into the results store and exits."""
+from __future__ import annotations
+
+import json
+import sys
+
+from .config import experiment_from_dict
+from .loop import run_job
+
+
+def main() -> None:
+    method, seed = sys.argv[1], int(sys.argv[2])
+    exp = experiment_from_dict(json.loads(sys.stdin.read()))
+    run_job(exp, method, seed, verbose=True)
+
+
+if __name__ == "__main__":
+    main()
