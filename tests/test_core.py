@@ -49,6 +49,22 @@ def test_discriminator_is_five_linear_layers_on_the_latent():
     assert d(torch.randn(7, 32)).shape == (7,)
 
 
+@pytest.mark.parametrize("arch", ["vgg16", "resnet18"])
+def test_task_models_train_on_one_thread(arch, tmp_path):
+    """Regression: ResNet18 in channels_last crashed (heap corruption) in backward on one CPU thread."""
+    exp = tiny(tmp_path, overrides={"task": {"arch": arch, "epochs": 2}})
+    prep = loop.prepare(exp)
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        model = prep.task.build(prep.device)
+        idx = torch.arange(128)
+        stats = prep.task.fit(model, prep.store, idx, prep.pool_targets[idx], seed_everything(0))
+    finally:
+        torch.set_num_threads(before)
+    assert torch.isfinite(torch.tensor(stats["final_loss"]))
+
+
 @pytest.mark.parametrize("cls,n_conv", [(VGG16, 13), (ResNet18, 20)])
 def test_task_models(cls, n_conv):
     m = cls(in_channels=1, num_classes=10, width=1 / 8)
@@ -166,7 +182,7 @@ def test_cycles_grow_by_budget_and_never_overlap(tmp_path):
     assert list(acc["n_labeled"]) == [s["initial"] + c * s["budget"] for c in range(s["cycles"])]
     key = rows["key"].iloc[0]
     sel = res.selections(key)
-    labeled = set(loop.initial_pool(prep.pool_size, s["initial"], 0).tolist())
+    labeled = set(loop.seed_initial_pool(prep, 0).tolist())
     for c in range(s["cycles"] - 1):
         picked = set(sel[c])
         assert len(picked) == s["budget"] and not picked & labeled
@@ -352,4 +368,4 @@ def test_a_failing_worker_reports_its_output(tmp_path):
     exp = tiny(tmp_path, methods=["random", "vaal"])
     exp.data.pool_size = 10 ** 6  # each worker re-validates the sizes against the data and fails
     with pytest.raises(RuntimeError, match="failed"):
-        loop._run_in_subprocesses(exp, [("random", 0)], 1, verbose=False)
+        loop._run_in_subprocesses([(exp, "random", 0)], 1, verbose=False)

@@ -93,7 +93,9 @@ class DRN(nn.Module):
         h, w = x.shape[-2:]
         if h % OUTPUT_STRIDE or w % OUTPUT_STRIDE:
             raise ValueError(f"input {h}×{w}: height and width must be multiples of {OUTPUT_STRIDE}")
-        return self.levels(x)
+        # NCHW on purpose: in channels_last the backward pass of the 1×1 stride-2 shortcut convolutions
+        # corrupts the heap on a single CPU thread (torch 2.14.1, oneDNN; found here, see ResNet18.embed).
+        return self.levels(x.contiguous())
 
     def stochastic_head(self, h: torch.Tensor, size: Optional[Sequence[int]] = None) -> torch.Tensor:
         """Dropout → classifier → bilinear up-sampling of (N, C, h, w) features to ``size`` (default

@@ -22,8 +22,9 @@ import pandas as pd
 import torch
 
 from . import __version__
-from .config import Experiment, run_key, validate, validate_sizes
+from .config import Experiment, run_key, validate, validate_sizes, with_overrides
 from .data import DataSet, load_dataset
+from .oracle import initial_pool, noisy_labels, superclass_of
 from .results import ResultsStore, git_commit, resolve_results_dir
 from .runtime import ImageStore, derive_seed, resolve_device, seed_everything
 from .strategies import Context, check_selection, make_strategy
@@ -73,23 +74,43 @@ def prepare(exp: Experiment) -> Prepared:
     pool_pos = _subset(len(ds.train), exp.data.pool_size, exp.data.subset_seed, "pool_size")
     test_pos = _subset(len(ds.test), exp.data.test_size, exp.data.subset_seed + 1, "test_size")
     sizes = validate_sizes(exp, len(pool_pos))
+    lp = exp.loop
+    if (lp.bias_missing_classes or lp.noise_rate) and ds.train.targets.dim() != 1:
+        raise ValueError("bias_missing_classes and noise_rate apply to classification data sets only")
+    if lp.bias_missing_classes >= ds.num_classes:
+        raise ValueError(f"bias_missing_classes={lp.bias_missing_classes} must be smaller than the number "
+                         f"of classes ({ds.num_classes})")
+    if lp.noise_rate and superclass_of(ds) is None:
+        raise ValueError(f"noise_rate={lp.noise_rate}: {ds.name} has no super-classes to draw wrong labels from")
     store = ImageStore(ds.train.images[pool_pos], device)
     test_store = store.like(ds.test.images[test_pos])
     task = make_task(exp.task, ds)
-    vaal_store = None
-    s = exp.vaal.image_size
-    if s is not None and tuple(store.images.shape[-2:]) != (s, s):
-        small = torch.nn.functional.interpolate(ds.train.images[pool_pos].float(), size=(s, s), mode="bilinear",
-                                                antialias=True, align_corners=False)
-        vaal_store = ImageStore(small.round().clamp(0, 255).to(torch.uint8), device)
+    vaal_store = vae_store(ds.train.images[pool_pos], exp.vaal.image_size, device)
     return Prepared(exp, ds, ds.train.targets[pool_pos].clone(), ds.test.targets[test_pos].clone(), store,
                     test_store, task, device, sizes, vaal_store)
 
 
-def initial_pool(pool_size: int, n_initial: int, seed: int) -> torch.Tensor:
-    """The random initial labeled pool of a seed (paper §4), identical for every method."""
-    g = torch.Generator().manual_seed(derive_seed(seed, "initial"))
-    return torch.randperm(pool_size, generator=g)[:n_initial]
+def vae_store(images: torch.Tensor, size: Optional[int], device: torch.device) -> Optional[ImageStore]:
+    """The pool as the VAE sees it: uint8 images resized (bilinear, antialiased) to size × size, with
+    their own normalisation; None when no resizing is asked for or needed."""
+    if size is None or tuple(images.shape[-2:]) == (size, size):
+        return None
+    small = torch.nn.functional.interpolate(images.float(), size=(size, size), mode="bilinear", antialias=True,
+                                            align_corners=False)
+    return ImageStore(small.round().clamp(0, 255).to(torch.uint8), device)
+
+
+def oracle_labels(prep: Prepared, seed: int) -> torch.Tensor:
+    """What the oracle answers for every pool sample: the truth, or the noisy oracle's labels."""
+    if not prep.exp.loop.noise_rate:
+        return prep.pool_targets
+    return noisy_labels(prep.pool_targets, superclass_of(prep.dataset), prep.exp.loop.noise_rate, seed)
+
+
+def seed_initial_pool(prep: Prepared, seed: int) -> torch.Tensor:
+    """The seed's initial labeled pool (the same for every method), biased when the loop says so."""
+    return initial_pool(prep.pool_targets, prep.sizes["initial"], seed, prep.exp.loop.bias_missing_classes,
+                        prep.dataset.num_classes)
 
 
 def _row(prep: Prepared, key: str, method: str, seed: int, cycle: int, n_labeled: int, metric: str,
@@ -129,11 +150,11 @@ def run_method(prep: Prepared, method: str, seed: int, results: ResultsStore, ve
     if start > last:
         return results.rows(key)
 
-    labeled = initial_pool(prep.pool_size, sizes["initial"], seed)
+    labeled = seed_initial_pool(prep, seed)
     selections = results.selections(key)
     for c in range(start):
         labeled = torch.cat([labeled, torch.tensor(selections[c], dtype=torch.long)])
-    labels = prep.pool_targets  # the ideal oracle answers with the true label
+    labels = oracle_labels(prep, seed)
     strategy = make_strategy(method)
     model = None
     if exp.loop.warm_start and start > 0:
@@ -243,22 +264,22 @@ def run_job(exp: Experiment, method: str, seed: int, prep: Optional[Prepared] = 
         return run_method(prep, method, seed, results, verbose)
 
 
-def _run_in_subprocesses(exp: Experiment, todo: list, n_workers: int, verbose: bool) -> None:
-    """Each job in its own ``python -m vaal_core.worker`` process, at most ``n_workers`` at a time.
+def _run_in_subprocesses(todo: list, n_workers: int, verbose: bool) -> None:
+    """Each (experiment, method, seed) job in its own ``python -m vaal_core.worker`` process, at most
+    ``n_workers`` at a time.
 
     Separate interpreters rather than a fork()ed pool: forking a process whose OpenMP threads have run
     deadlocked here, and "spawn" needs the caller's main module to be importable, which a script
     without a ``__main__`` guard is not. A failed job stops the experiment with its output.
     """
     env = {**os.environ, "OMP_NUM_THREADS": "1", "VAAL_PROGRESS": "0"}
-    config_text = json.dumps(exp.to_dict(), default=str)
     pending, running = list(todo), []
     while pending or running:
         while pending and len(running) < n_workers:
-            m, s = pending.pop(0)
+            exp, m, s = pending.pop(0)
             proc = subprocess.Popen([sys.executable, "-m", "vaal_core.worker", m, str(s)], stdin=subprocess.PIPE,
                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-            proc.stdin.write(config_text)
+            proc.stdin.write(json.dumps(exp.to_dict(), default=str))
             proc.stdin.close()
             running.append((m, s, proc, time.perf_counter()))
         time.sleep(0.2)
@@ -276,6 +297,30 @@ def _run_in_subprocesses(exp: Experiment, todo: list, n_workers: int, verbose: b
                 print(f"  {m:>13} seed {s}: done in {time.perf_counter() - t0:.0f} s", flush=True)
 
 
+def run_jobs(jobs: list, workers: Optional[int] = None, verbose: bool = True, preps: Optional[dict] = None) -> None:
+    """Run every unfinished (experiment, method, seed) job: in parallel worker processes when
+    :func:`resolve_workers` says so, in this process otherwise. ``preps`` maps ``id(experiment)`` to its
+    prepared data, reused (and filled) for the checks and in-process runs."""
+    preps = {} if preps is None else preps
+
+    def prep_of(e):
+        if id(e) not in preps:
+            preps[id(e)] = prepare(e)
+        return preps[id(e)]
+
+    todo = [(e, m, s) for e, m, s in jobs if not _finished(prep_of(e), m, s)]
+    if not todo:
+        return
+    first = todo[0][0]
+    n_workers = resolve_workers(workers if workers is not None else first.workers, prep_of(first).device, len(todo))
+    if n_workers > 1:
+        todo.sort(key=lambda j: -_COST.get(j[1], 1))
+        _run_in_subprocesses(todo, n_workers, verbose)
+    else:
+        for e, m, s in todo:
+            run_job(e, m, s, prep_of(e), verbose)
+
+
 def run_experiment(exp: Experiment, upper_bound: bool = True, verbose: bool = True,
                    prep: Optional[Prepared] = None, workers: Optional[int] = None) -> pd.DataFrame:
     """Every method × seed of ``exp`` (plus the full-data bound): the tidy rows of all its runs.
@@ -284,22 +329,30 @@ def run_experiment(exp: Experiment, upper_bound: bool = True, verbose: bool = Tr
     runs go to single-threaded worker processes (:func:`resolve_workers`); each run's numbers do not
     depend on which process ran it, only on its settings and seed.
     """
-    prep = prep or prepare(exp)
+    return run_variants(exp, {"": {}}, upper_bound, verbose, workers, prep).drop(columns="variant")
+
+
+def run_variants(exp: Experiment, variants: dict, upper_bound: bool = True, verbose: bool = True,
+                 workers: Optional[int] = None, prep: Optional[Prepared] = None) -> pd.DataFrame:
+    """Every method × seed of ``exp`` under each variant (label → nested overrides, e.g.
+    ``{"b=10%": {"loop": {"budget_fraction": 0.1}}}``), all through one pool of workers; the rows get a
+    ``variant`` column. The full-data bound, when asked for, is the base experiment's."""
+    exps = {label: (with_overrides(exp, over) if over else exp) for label, over in variants.items()}
+    preps = {id(exp): prep or prepare(exp)}
+    jobs = [(e, m, s) for e in exps.values() for s in e.seeds for m in e.methods]
+    if upper_bound:
+        jobs += [(exp, "full", s) for s in exp.seeds]
+    run_jobs(jobs, workers, verbose, preps)
     results = ResultsStore(resolve_results_dir(exp.results_dir))
-    jobs = [(m, s) for s in exp.seeds for m in exp.methods] + ([("full", s) for s in exp.seeds] if upper_bound else [])
-    todo = [(m, s) for m, s in jobs if not _finished(prep, results, m, s)]
-    n_workers = resolve_workers(workers if workers is not None else exp.workers, prep.device, len(todo))
-    if n_workers > 1:
-        todo.sort(key=lambda j: -_COST.get(j[0], 1))
-        _run_in_subprocesses(exp, todo, n_workers, verbose)
-    else:
-        for m, s in todo:
-            run_job(exp, m, s, prep, verbose)
-    frames = [results.rows(run_key(exp, m, s)[0]) for m, s in jobs]
+    frames = [results.rows(run_key(e, m, s)[0]).assign(variant=label)
+              for label, e in exps.items() for s in e.seeds for m in e.methods]
+    if upper_bound:
+        frames += [results.rows(run_key(exp, "full", s)[0]).assign(variant="full data") for s in exp.seeds]
     return pd.concat(frames, ignore_index=True)
 
 
-def _finished(prep: Prepared, results: ResultsStore, method: str, seed: int) -> bool:
+def _finished(prep: Prepared, method: str, seed: int) -> bool:
+    results = ResultsStore(resolve_results_dir(prep.exp.results_dir))
     key = run_key(prep.exp, method, seed)[0]
     last = 0 if method == "full" else prep.sizes["cycles"] - 1
     return last in results.finished_cycles(key, last)

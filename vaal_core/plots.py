@@ -18,6 +18,9 @@ METHOD_STYLE = {
     "dbal": ("DBAL", "tab:orange"),
     "qbc": ("QBC", "tab:brown"),
     "sa": ("SA", "tab:pink"),
+    "fixed_vae_dis": ("Fixed VAE + D", "tab:olive"),
+    "dis_only": ("D alone", "tab:cyan"),
+    "vae_w2": ("VAE alone (W2)", "darkgoldenrod"),
 }
 
 
@@ -27,10 +30,10 @@ def method_label(method: str) -> str:
 
 def curve_plot(df: pd.DataFrame, metric: str, methods: Optional[list] = None, upper: Optional[pd.DataFrame] = None,
                reference: Optional[pd.DataFrame] = None, title: str = "", ylabel: str = "Mean Accuracy (%)",
-               ax=None):
+               upper_label: str = "Top-1", ax=None):
     """Mean ± std of ``metric`` over seeds against % of labeled data, one line per method (Fig. 2 style).
 
-    ``upper``: the full-data rows, drawn as a horizontal line labelled "Top-1 = mean ± std".
+    ``upper``: the full-data rows, drawn as a horizontal line labelled "``upper_label`` = mean ± std".
     ``reference``: points the paper states (columns who, method, labeled_fraction, value), as markers.
     """
     if ax is None:
@@ -47,7 +50,7 @@ def curve_plot(df: pd.DataFrame, metric: str, methods: Optional[list] = None, up
     if upper is not None and len(upper):
         u = upper[upper["metric"] == metric]["value"]
         ax.axhline(u.mean(), ls="--", color="black", lw=1)
-        ax.text(0.02, 0.97, f"Top-1 = {u.mean():.2f} ± {u.std(ddof=1) if len(u) > 1 else 0:.2f}",
+        ax.text(0.02, 0.97, f"{upper_label} = {u.mean():.2f} ± {u.std(ddof=1) if len(u) > 1 else 0:.2f}",
                 transform=ax.transAxes, va="top", fontsize=9)
     if reference is not None and len(reference):
         for (who, method), r in reference.groupby(["who", "method"]):

@@ -37,6 +37,18 @@ def final_point(df: pd.DataFrame, metric: str, method: str) -> dict:
             "fraction": float(r["labeled_fraction"])}
 
 
+def mean_over_fractions(df: pd.DataFrame, metric: str, methods: list | None = None) -> pd.Series:
+    """Each method's mean ``metric`` over the cycles after the first (the first is the shared initial
+    pool), highest first: one number to rank methods by."""
+    s = summarize(df, metric)
+    s = s[s["labeled_fraction"] > s["labeled_fraction"].min()]
+    if methods is not None:
+        s = s[s["method"].isin(methods)]
+    out = s.groupby("method")["mean"].mean().sort_values(ascending=False)
+    out.index = [method_label(m) for m in out.index]
+    return out.rename(f"mean {metric} after cycle 0")
+
+
 def labels_to_reach(df: pd.DataFrame, metric: str, target: float, methods: list | None = None) -> pd.DataFrame:
     """Labels each method's mean curve needs to reach ``target`` (the paper's "labels to reach 83.6 %").
 
@@ -90,6 +102,33 @@ def growth_exponents(scaling: pd.DataFrame) -> pd.Series:
             out["floor" if m == "floor" else method_label(m)] = float(
                 np.polyfit(np.log(d["pool"]), np.log(d["median_s"]), 1)[0])
     return pd.Series(out, name="growth exponent")
+
+
+def missing_class_counts(rows: pd.DataFrame, prep, results_dir: str) -> pd.DataFrame:
+    """Bias chapter: per run and cycle, how many labeled samples belong to the classes its initial pool
+    left out (``loop.bias_missing_classes``), read from the stored selections."""
+    import json
+
+    from .oracle import missing_classes
+    from .results import ResultsStore, resolve_results_dir
+
+    store = ResultsStore(resolve_results_dir(results_dir))
+    out = []
+    for key, g in rows[rows["metric"] == prep.task.metric].groupby("key"):
+        cfg = json.loads((store.run_dir(key) / "config.json").read_text())
+        m, seed = cfg["loop"]["bias_missing_classes"], cfg["seed"]
+        if not m:
+            continue
+        gone = missing_classes(prep.dataset.num_classes, m, seed)
+        sel = store.selections(key)
+        count = 0
+        for cycle in sorted(g["cycle"]):
+            r = g[g["cycle"] == cycle].iloc[0]
+            out.append({"variant": r.get("variant", ""), "method": r["method"], "seed": seed, "cycle": cycle,
+                        "n_labeled": r["n_labeled"], "missing-class labels": count})
+            if cycle in sel:
+                count += int(torch.isin(prep.pool_targets[torch.tensor(sel[cycle])], gone).sum())
+    return pd.DataFrame(out)
 
 
 def settings_table(exp: Experiment, prep) -> pd.DataFrame:

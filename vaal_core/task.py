@@ -172,7 +172,7 @@ class ClassificationTask(Task):
     def build(self, device: torch.device) -> nn.Module:
         model = build_task_model(self.cfg.arch, self.in_channels, self.num_classes, self.cfg.width,
                                  self.cfg.dropout)
-        return model.to(device=device, memory_format=torch.channels_last)
+        return model.to(device=device)
 
     def loss(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         return F.cross_entropy(logits.float(), targets)
@@ -197,7 +197,7 @@ class SegmentationTask(Task):
         if self.cfg.arch != "drn":
             raise ValueError(f"task arch={self.cfg.arch!r}: segmentation uses arch='drn'")
         model = DRN(self.in_channels, self.num_classes, self.cfg.width, self.cfg.dropout)
-        return model.to(device=device, memory_format=torch.channels_last)
+        return model.to(device=device)  # NCHW: see DRN.trunk
 
     def loss(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         return F.cross_entropy(logits.float(), targets.long(), ignore_index=IGNORE_INDEX)

@@ -18,6 +18,7 @@ import pandas as pd
 import torch
 
 from .config import Experiment, run_key
+from .loop import device_label, prepare, seed_initial_pool, vae_store
 from .results import ResultsStore, resolve_results_dir
 from .runtime import ImageStore, derive_seed, seed_everything
 from .strategies import Context, make_strategy
@@ -94,8 +95,6 @@ def run_timing(exp: Experiment, verbose: bool = True) -> dict:
     of it. Stored in the results store keyed by the settings *and the device*: a time belongs to a machine.
     Returns {"table": …, "scaling": …} (seconds, ratio to the floor).
     """
-    from .loop import device_label, initial_pool, prepare
-
     prep = prepare(exp)
     seed = exp.seeds[0]
     base = run_key(exp, "timing", seed)[1]
@@ -109,14 +108,14 @@ def run_timing(exp: Experiment, verbose: bool = True) -> dict:
 
     g = seed_everything(derive_seed(seed, "timing"))
     sizes = prep.sizes
-    labeled = initial_pool(prep.pool_size, sizes["initial"], seed)
+    labeled = seed_initial_pool(prep, seed)
     mask = torch.ones(prep.pool_size, dtype=torch.bool)
     mask[labeled] = False
     unlabeled = mask.nonzero().squeeze(1)
     labels = prep.pool_targets[labeled]
     model = prep.task.build(prep.device)
     prep.task.fit(model, prep.store, labeled, labels, g)
-    ctx = Context(prep.store, labeled, unlabeled, sizes["budget"], prep.task, model, exp, g, labels)
+    ctx = Context(prep.store, labeled, unlabeled, sizes["budget"], prep.task, model, exp, g, labels, prep.vaal_store)
     fitted = fit_strategies(ctx, exp.methods)
     t = exp.timing
     table = query_times(ctx, fitted, t.repeats, t.warmup)
@@ -136,7 +135,8 @@ def run_timing(exp: Experiment, verbose: bool = True) -> dict:
         n_lab = max(1, int(round(exp.loop.initial_fraction * n)))
         budget = max(1, int(round(exp.loop.budget_fraction * n)))
         lab, unl = torch.arange(n_lab), torch.arange(n_lab, n)
-        ctx_n = Context(store, lab, unl, budget, prep.task, model, exp, g, train.targets[pos][:n_lab])
+        ctx_n = Context(store, lab, unl, budget, prep.task, model, exp, g, train.targets[pos][:n_lab],
+                        vae_store(train.images[pos], exp.vaal.image_size, prep.device))
         df = query_times(ctx_n, fitted, t.scaling_repeats, t.warmup)
         df.insert(0, "pool", n)
         df.insert(1, "budget", budget)
