@@ -151,6 +151,8 @@ def settings_table(exp: Experiment, prep) -> pd.DataFrame:
          f"Adam {exp.vaal.lr_vae:g}/{exp.vaal.lr_disc:g}, "
          + (f"{exp.vaal.iterations} iterations" if exp.vaal.iterations else f"{exp.vaal.epochs} epochs")
          + f", {exp.vaal.vae_steps} VAE step(s) per D step, ELBO scale {exp.vaal.elbo_scale}"),
+        ("baselines", f"{exp.strategies.mc_passes} MC-dropout passes, committees/ensembles of "
+                      f"{exp.strategies.members}, SA candidates {exp.strategies.sa_candidates:g} × budget"),
         ("methods × seeds", f"{exp.methods} × {exp.seeds}"),
     ]
     return pd.DataFrame(rows, columns=["setting", "value"]).set_index("setting")
