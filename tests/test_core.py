@@ -150,10 +150,27 @@ def test_vaal_picks_the_lowest_scored(tmp_path):
     assert (scores[~torch.isin(ctx.unlabeled_idx, picked)] >= threshold).all()
 
 
-def test_lowest_is_exact_and_ties_by_position():
+def test_lowest_is_exact_and_ties_by_position_without_a_generator():
     cand = torch.tensor([10, 11, 12, 13, 14])
     scores = torch.tensor([0.5, 0.1, 0.5, 0.0, 0.9])
     assert vaal.lowest(scores, cand, 3).tolist() == [13, 11, 10]
+
+
+def test_ties_are_broken_at_random_by_the_generator():
+    """A tied tier (a variation ratio takes few values) is split differently by different seeds, the
+    same way by the same seed, and never at the expense of a strictly better score."""
+    cand = torch.arange(100, 200)
+    scores = torch.ones(100)
+    scores[:10] = 0.0  # ten clear winners, then a tier of 90 ties
+    picks = {s: vaal.lowest(scores, cand, 20, torch.Generator().manual_seed(s)) for s in range(5)}
+    for p in picks.values():
+        assert set(range(100, 110)) <= set(p.tolist())  # the strictly lowest always come first
+    tails = {tuple(sorted(p[10:].tolist())) for p in picks.values()}
+    assert len(tails) == 5  # five seeds, five different draws from the tier
+    again = vaal.lowest(scores, cand, 20, torch.Generator().manual_seed(3))
+    assert again.tolist() == picks[3].tolist()
+    top = strategies.highest(-scores, cand, 20, torch.Generator().manual_seed(0))
+    assert set(range(100, 110)) <= set(top.tolist())
 
 
 def test_check_selection_rejects_bad_picks():
@@ -311,6 +328,14 @@ def test_image_store_flip_and_normalisation():
     ({"seeds": ["zero"]}, {}, "seeds"),
     ({"device": "tpu"}, {}, "device"),
     ({}, {"task": {"epochs": 0}}, "epochs"),
+    ({}, {"task": {"optimizer": "lamb"}}, "optimizer"),
+    ({}, {"task": {"schedule": "linear"}}, "schedule"),
+    ({}, {"task": {"min_steps": -1}}, "min_steps"),
+    ({}, {"task": {"min_steps": 2.5}}, "min_steps"),
+    ({}, {"task": {"lr": 0}}, "lr"),
+    ({}, {"task": {"shift": -2}}, "shift"),
+    ({}, {"data": {"val_size": 0}}, "val_size"),
+    ({}, {"data": {"val_size": 10 ** 6}}, "val_size"),
     ({}, {"vaal": {"no_such_knob": 1}}, "no_such_knob"),
 ])
 def test_bad_parameters_fail_before_training(tmp_path, monkeypatch, kw, overrides, word):

@@ -28,7 +28,8 @@ from .oracle import initial_pool, noisy_labels, superclass_of
 from .results import ResultsStore, git_commit, resolve_results_dir
 from .runtime import ImageStore, derive_seed, resolve_device, seed_everything
 from .strategies import Context, check_selection, make_strategy
-from .task import Task, make_task
+from .linear import linear_reference_accuracy
+from .task import ClassificationTask, Task, make_task
 
 
 @dataclass
@@ -44,7 +45,10 @@ class Prepared:
     task: Task
     device: torch.device
     sizes: dict  # initial, budget, cycles
+    pool_pos: torch.Tensor  # (N,) the pool's indices in the data set's training split
     vaal_store: Optional[ImageStore] = None  # the pool resized for the VAE (segmentation), else None
+    val_store: Optional[ImageStore] = None  # data.val_size images of the training split outside the pool
+    val_targets: Optional[torch.Tensor] = None
 
     @property
     def pool_size(self) -> int:
@@ -73,6 +77,7 @@ def prepare(exp: Experiment) -> Prepared:
     ds = load_dataset(exp.data.dataset, exp.data_root, image_size=exp.data.image_size)
     pool_pos = _subset(len(ds.train), exp.data.pool_size, exp.data.subset_seed, "pool_size")
     test_pos = _subset(len(ds.test), exp.data.test_size, exp.data.subset_seed + 1, "test_size")
+    val_pos = validation_positions(len(ds.train), pool_pos, exp.data.val_size, exp.data.subset_seed + 2)
     sizes = validate_sizes(exp, len(pool_pos))
     lp = exp.loop
     if (lp.bias_missing_classes or lp.noise_rate) and ds.train.targets.dim() != 1:
@@ -86,8 +91,24 @@ def prepare(exp: Experiment) -> Prepared:
     test_store = store.like(ds.test.images[test_pos])
     task = make_task(exp.task, ds)
     vaal_store = vae_store(ds.train.images[pool_pos], exp.vaal.image_size, device)
+    val_store = store.like(ds.train.images[val_pos]) if val_pos is not None else None
+    val_targets = ds.train.targets[val_pos].clone() if val_pos is not None else None
     return Prepared(exp, ds, ds.train.targets[pool_pos].clone(), ds.test.targets[test_pos].clone(), store,
-                    test_store, task, device, sizes, vaal_store)
+                    test_store, task, device, sizes, pool_pos, vaal_store, val_store, val_targets)
+
+
+def validation_positions(n_train: int, pool_pos: torch.Tensor, size: Optional[int], seed: int) -> Optional[torch.Tensor]:
+    """``size`` seeded positions of the training split outside the pool (the sweeps' validation split)."""
+    if size is None:
+        return None
+    outside = torch.ones(n_train, dtype=torch.bool)
+    outside[pool_pos] = False
+    rest = outside.nonzero().squeeze(1)
+    if size > len(rest):
+        raise ValueError(f"val_size={size} would overlap the pool: only {len(rest)} training images lie outside "
+                         f"the pool of {len(pool_pos)}; lower val_size or pool_size")
+    g = torch.Generator().manual_seed(seed)
+    return rest[torch.randperm(len(rest), generator=g)[:size]].sort().values
 
 
 def vae_store(images: torch.Tensor, size: Optional[int], device: torch.device) -> Optional[ImageStore]:
@@ -139,8 +160,30 @@ def _train_task(prep: Prepared, labeled: torch.Tensor, labels: torch.Tensor, g: 
     return model
 
 
-def run_method(prep: Prepared, method: str, seed: int, results: ResultsStore, verbose: bool = True) -> pd.DataFrame:
-    """Run (or resume, or just read back) one method × seed; returns its tidy rows."""
+def linear_reference(prep: Prepared, labeled: torch.Tensor, labels: torch.Tensor) -> dict:
+    """``linear_accuracy``: the test accuracy of logistic regression on the pixels of the same labeled
+    set with the same (oracle) labels, beside every classification cycle (DESIGN.md §8); none for
+    segmentation."""
+    if not isinstance(prep.task, ClassificationTask):
+        return {}
+    acc = linear_reference_accuracy(prep.store.images[labeled.to(prep.device)], labels, prep.test_store.images,
+                                    prep.test_targets, prep.dataset.num_classes)
+    return {"linear_accuracy": acc}
+
+
+def released_picks(prep: Prepared, initial: torch.Tensor, selections: dict) -> dict:
+    """A run's picks in the data set's own numbering, for reuse outside this code: the initial labeled
+    pool and every cycle's picks as indices into the training split as its loader reads it."""
+    to_ds = prep.pool_pos
+    return {"dataset": prep.exp.data.dataset, "index": "position in the data set's training split",
+            "initial": to_ds[initial].tolist(),
+            "picks": {str(c): to_ds[torch.tensor(v, dtype=torch.long)].tolist() for c, v in sorted(selections.items())}}
+
+
+def run_method(prep: Prepared, method: str, seed: int, results: ResultsStore, verbose: bool = True,
+               stop_after: Optional[int] = None) -> pd.DataFrame:
+    """Run (or resume, or just read back) one method × seed; returns its tidy rows. ``stop_after``
+    stops after that cycle (the run stays resumable; CI recomputes a committed run's first cycles)."""
     exp, sizes = prep.exp, prep.sizes
     key, cfg = run_key(exp, method, seed)
     results.begin(key, {"key": key, **cfg})
@@ -150,7 +193,8 @@ def run_method(prep: Prepared, method: str, seed: int, results: ResultsStore, ve
     if start > last:
         return results.rows(key)
 
-    labeled = seed_initial_pool(prep, seed)
+    initial = seed_initial_pool(prep, seed)
+    labeled = initial
     selections = results.selections(key)
     for c in range(start):
         labeled = torch.cat([labeled, torch.tensor(selections[c], dtype=torch.long)])
@@ -163,14 +207,16 @@ def run_method(prep: Prepared, method: str, seed: int, results: ResultsStore, ve
         model.load_state_dict(state["task"])
         strategy.load_state_dict(state["strategy"])
 
-    for cycle in range(start, last + 1):
+    for cycle in range(start, last + 1 if stop_after is None else min(last, stop_after) + 1):
         t0 = time.perf_counter()
         g = seed_everything(derive_seed(seed, cycle, "cycle"))
         model = _train_task(prep, labeled, labels[labeled], g, model if exp.loop.warm_start else None)
         scores = prep.task.evaluate(model, prep.test_store, prep.test_targets)
         value = scores[prep.task.metric]
         t1 = time.perf_counter()
-        picked, info, t_fit = None, {}, t1
+        scores.update(linear_reference(prep, labeled, labels[labeled]))
+        t_lin = time.perf_counter()
+        picked, info, history, t_fit = None, {}, None, t_lin
         if cycle < last:
             mask = torch.ones(prep.pool_size, dtype=torch.bool)
             mask[labeled] = False
@@ -181,9 +227,9 @@ def run_method(prep: Prepared, method: str, seed: int, results: ResultsStore, ve
             t_fit = time.perf_counter()
             picked = strategy.query(ctx).cpu()
             check_selection(picked, unlabeled, sizes["budget"], method)
-            info = strategy.info
+            info, history = strategy.info, strategy.history
         t2 = time.perf_counter()
-        times = {"train_s": t1 - t0, "fit_s": t_fit - t1, "select_s": t2 - t_fit, "wall_s": t2 - t0}
+        times = {"train_s": t1 - t0, "fit_s": t_fit - t_lin, "select_s": t2 - t_fit, "wall_s": t2 - t0}
         rows = [_row(prep, key, method, seed, cycle, len(labeled), k, v, times) for k, v in scores.items()]
         rows += [_row(prep, key, method, seed, cycle, len(labeled), f"sampler/{k}", float(v), times)
                  for k, v in info.items() if isinstance(v, (int, float))]
@@ -192,7 +238,10 @@ def run_method(prep: Prepared, method: str, seed: int, results: ResultsStore, ve
             buf = io.BytesIO()
             torch.save({"task": model.state_dict(), "strategy": strategy.state_dict()}, buf)
             state = buf.getvalue()
-        results.save_cycle(key, rows, picked.tolist() if picked is not None else None, cycle, state)
+        if picked is not None:
+            selections[cycle] = picked.tolist()
+        results.save_cycle(key, rows, picked.tolist() if picked is not None else None, cycle, state, history,
+                           released_picks(prep, initial, selections))
         if verbose:
             print(f"  {method:>10} seed {seed} cycle {cycle}/{last}: {len(labeled)} labeled, "
                   f"{prep.task.metric} {value:.2f} ({t2 - t0:.1f} s)", flush=True)
@@ -202,7 +251,8 @@ def run_method(prep: Prepared, method: str, seed: int, results: ResultsStore, ve
 
 
 def run_upper_bound(prep: Prepared, seed: int, results: ResultsStore, verbose: bool = True) -> pd.DataFrame:
-    """The full-data upper bound drawn as a line in Fig. 2: T trained on the whole labeled pool."""
+    """The full-data upper bound drawn as a line in Fig. 2: T trained on the whole labeled pool (and,
+    for classification, the linear reference on the whole pool beside it)."""
     key, cfg = run_key(prep.exp, "full", seed)
     results.begin(key, {"key": key, **cfg})
     if results.finished_cycles(key, 0):
@@ -213,8 +263,10 @@ def run_upper_bound(prep: Prepared, seed: int, results: ResultsStore, verbose: b
     model = _train_task(prep, everything, prep.pool_targets, g, None)
     scores = prep.task.evaluate(model, prep.test_store, prep.test_targets)
     value = scores[prep.task.metric]
+    t1 = time.perf_counter()
+    scores.update(linear_reference(prep, everything, prep.pool_targets))
     dt = time.perf_counter() - t0
-    times = {"train_s": dt, "fit_s": 0.0, "select_s": 0.0, "wall_s": dt}
+    times = {"train_s": t1 - t0, "fit_s": 0.0, "select_s": 0.0, "wall_s": dt}
     results.save_cycle(key, [_row(prep, key, "full", seed, 0, prep.pool_size, k, v, times)
                              for k, v in scores.items()])
     if verbose:
@@ -337,11 +389,8 @@ def run_variants(exp: Experiment, variants: dict, upper_bound: bool = True, verb
     """Every method × seed of ``exp`` under each variant (label → nested overrides, e.g.
     ``{"b=10%": {"loop": {"budget_fraction": 0.1}}}``), all through one pool of workers; the rows get a
     ``variant`` column. The full-data bound, when asked for, is the base experiment's."""
-    exps = {label: (with_overrides(exp, over) if over else exp) for label, over in variants.items()}
+    exps, jobs = variant_jobs(exp, variants, upper_bound)
     preps = {id(exp): prep or prepare(exp)}
-    jobs = [(e, m, s) for e in exps.values() for s in e.seeds for m in e.methods]
-    if upper_bound:
-        jobs += [(exp, "full", s) for s in exp.seeds]
     run_jobs(jobs, workers, verbose, preps)
     results = ResultsStore(resolve_results_dir(exp.results_dir))
     frames = [results.rows(run_key(e, m, s)[0]).assign(variant=label)
@@ -349,6 +398,16 @@ def run_variants(exp: Experiment, variants: dict, upper_bound: bool = True, verb
     if upper_bound:
         frames += [results.rows(run_key(exp, "full", s)[0]).assign(variant="full data") for s in exp.seeds]
     return pd.concat(frames, ignore_index=True)
+
+
+def variant_jobs(exp: Experiment, variants: dict, upper_bound: bool = True) -> tuple[dict, list]:
+    """The experiments of ``variants`` (label → overrides; {} is ``exp`` itself) and the jobs
+    (experiment, method, seed) that :func:`run_variants` runs for them, the full-data bound last."""
+    exps = {label: (with_overrides(exp, over) if over else exp) for label, over in variants.items()}
+    jobs = [(e, m, s) for e in exps.values() for s in e.seeds for m in e.methods]
+    if upper_bound:
+        jobs += [(exp, "full", s) for s in exp.seeds]
+    return exps, jobs
 
 
 def _finished(prep: Prepared, method: str, seed: int) -> bool:

@@ -41,3 +41,21 @@ def iou_per_class(cm: torch.Tensor) -> torch.Tensor:
 def mean_iou(cm: torch.Tensor) -> float:
     """Mean IoU in percent over the classes that occur (NaN classes are skipped)."""
     return float(iou_per_class(cm).nanmean()) * 100.0
+
+
+def auc(positive: torch.Tensor, negative: torch.Tensor) -> float:
+    """Area under the ROC curve of scores meant to be higher on ``positive`` than on ``negative``: the
+    probability that a random positive outscores a random negative, ties counting one half (the
+    Mann-Whitney U statistic over n_pos · n_neg). 1: perfect separation, 0.5: none. Used for VAAL's
+    discriminator, labeled (positive) against unlabeled pool samples."""
+    pos, neg = positive.double().flatten().cpu(), negative.double().flatten().cpu()
+    if not len(pos) or not len(neg):
+        raise ValueError("auc needs at least one positive and one negative score")
+    both = torch.cat([pos, neg])
+    # average ranks (1-based) with ties sharing their mean rank
+    uniq, inverse, counts = torch.unique(both, return_inverse=True, return_counts=True)
+    ends = counts.cumsum(0).double()
+    mean_rank = ends - (counts.double() - 1) / 2
+    ranks = mean_rank[inverse]
+    u = ranks[: len(pos)].sum() - len(pos) * (len(pos) + 1) / 2
+    return float(u / (len(pos) * len(neg)))

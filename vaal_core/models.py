@@ -111,9 +111,11 @@ class VGG16(nn.Module):
     """VGG16 with BatchNorm for 32×32 inputs, Xavier initialisation (paper §4.1).
 
     Thirteen 3×3 convolutions in the standard layout (× ``width``), five max-pools, a global average
-    pool (1×1 at 32×32 input, so any multiple of 32 works), then torchvision's classifier shape: dropout,
-    linear, ReLU, dropout, linear, ReLU, linear — scaled to 512 × ``width`` units for small inputs.
-    :meth:`embed` returns the penultimate-layer features (Core-set uses them).
+    pool (1×1 at 32×32 input, so any multiple of 32 works), then the classifier in torchvision's (and the
+    released code's) order: linear, ReLU, dropout, linear, ReLU, dropout, linear — 512 × ``width`` units
+    instead of 4,096 for small inputs. :meth:`embed` returns the penultimate-layer features, after the
+    second dropout (the identity in eval mode; Core-set uses them). MC-Dropout thus samples the two
+    hidden layers' activations, as it would in torchvision's VGG16.
     """
 
     def __init__(self, in_channels: int = 3, num_classes: int = 10, width: float = 1.0, dropout: float = 0.5):
@@ -128,8 +130,8 @@ class VGG16(nn.Module):
                 c = o
         self.features = nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten())
         hidden = scaled(512, width)
-        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(c, hidden), nn.ReLU(inplace=True),
-                                  nn.Dropout(dropout), nn.Linear(hidden, hidden), nn.ReLU(inplace=True))
+        self.head = nn.Sequential(nn.Linear(c, hidden), nn.ReLU(inplace=True), nn.Dropout(dropout),
+                                  nn.Linear(hidden, hidden), nn.ReLU(inplace=True), nn.Dropout(dropout))
         self.classifier = nn.Linear(hidden, num_classes)
         for m in self.modules():
             if isinstance(m, (nn.Conv2d, nn.Linear)):

@@ -30,11 +30,13 @@ def method_label(method: str) -> str:
 
 def curve_plot(df: pd.DataFrame, metric: str, methods: Optional[list] = None, upper: Optional[pd.DataFrame] = None,
                reference: Optional[pd.DataFrame] = None, title: str = "", ylabel: str = "Mean Accuracy (%)",
-               upper_label: str = "Top-1", ax=None):
+               upper_label: str = "Top-1", ax=None, linear: bool = True):
     """Mean ± std of ``metric`` over seeds against % of labeled data, one line per method (Fig. 2 style).
 
     ``upper``: the full-data rows, drawn as a horizontal line labelled "``upper_label`` = mean ± std".
     ``reference``: points the paper states (columns who, method, labeled_fraction, value), as markers.
+    ``linear``: where the rows hold ``linear_accuracy`` (classification), the linear model on pixels
+    trained on the same labeled sets, averaged over methods and seeds, as a dotted black line.
     """
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 4.2))
@@ -47,6 +49,10 @@ def curve_plot(df: pd.DataFrame, metric: str, methods: Optional[list] = None, up
         x = 100 * m["labeled_fraction"]
         ax.plot(x, m["mean"], marker="o", ms=4, label=label, color=color)
         ax.fill_between(x, m["mean"] - m["std"], m["mean"] + m["std"], alpha=0.2, color=color)
+    lin = df[(df["metric"] == "linear_accuracy") & (df["method"].isin(methods) if methods else True)]
+    if linear and len(lin):
+        m = lin.groupby("labeled_fraction")["value"].mean()
+        ax.plot(100 * m.index, m.values, ls=":", color="black", lw=1.2, label="linear on pixels (same sets)")
     if upper is not None and len(upper):
         u = upper[upper["metric"] == metric]["value"]
         ax.axhline(u.mean(), ls="--", color="black", lw=1)

@@ -26,6 +26,75 @@ def curve_table(df: pd.DataFrame, metric: str, methods: list | None = None) -> p
     return t
 
 
+def competence_table(df: pd.DataFrame, upper: pd.DataFrame, metric: str = "accuracy",
+                     methods: list | None = None) -> pd.DataFrame:
+    """Is the task learner competent? Per % labeled: the task learner's accuracy (mean over methods and
+    seeds, and the lowest method's mean) beside the linear model on pixels trained on the same labeled
+    sets (``linear_accuracy`` rows), and a last row with both trained on the whole pool."""
+    d = df if methods is None else df[df["method"].isin(methods)]
+    rows = []
+    for (frac, n), g in d.groupby(["labeled_fraction", "n_labeled"]):
+        task = g[g["metric"] == metric]
+        lin = g[g["metric"] == "linear_accuracy"]["value"]
+        per_method = task.groupby("method")["value"].mean()
+        rows.append({"% labeled": round(100 * frac, 1), "n_labeled": int(n), "task learner": task["value"].mean(),
+                     "task learner, weakest method": per_method.min(), "linear on pixels": lin.mean(),
+                     "margin": task["value"].mean() - lin.mean()})
+    if upper is not None and len(upper):
+        t = upper[upper["metric"] == metric]["value"]
+        lin = upper[upper["metric"] == "linear_accuracy"]["value"]
+        rows.append({"% labeled": 100.0, "n_labeled": int(upper["n_labeled"].iloc[0]), "task learner": t.mean(),
+                     "task learner, weakest method": float("nan"), "linear on pixels": lin.mean(),
+                     "margin": t.mean() - lin.mean()})
+    return pd.DataFrame(rows).set_index(["% labeled", "n_labeled"])
+
+
+def sampler_table(df: pd.DataFrame, method: str = "vaal") -> pd.DataFrame:
+    """What a discriminator-based sampler did per cycle (mean over seeds): D's AUC at separating the
+    labeled from the unlabeled pool, its mean score (probability of *labeled*) on each, and the final
+    loss terms L_trd (Eq. 1) and L_adv (Eq. 2)."""
+    d = df[(df["method"] == method) & df["metric"].str.startswith("sampler/")]
+    if not len(d):
+        return pd.DataFrame()
+    t = d.pivot_table(index=["cycle", "n_labeled"], columns="metric", values="value", aggfunc="mean")
+    names = {"sampler/disc_auc": "D's AUC (labeled vs unlabeled)", "sampler/d_mean_labeled": "mean D, labeled",
+             "sampler/d_mean_unlabeled": "mean D, unlabeled", "sampler/vae_trd": "L_trd", "sampler/vae_adv": "L_adv"}
+    t = t[[c for c in names if c in t.columns]].rename(columns=names)
+    sd = d[d["metric"] == "sampler/disc_auc"].groupby(["cycle", "n_labeled"])["value"].std()
+    t.insert(1, "AUC std over seeds", sd)
+    return t
+
+
+def separation_verdict(auc_mean: float) -> str:
+    """The rule the chapters state: D separated the pools when its mean AUC over cycles is ≥ 0.75,
+    barely when in [0.6, 0.75), not at all below 0.6."""
+    if auc_mean >= 0.75:
+        return "separated"
+    if auc_mean >= 0.6:
+        return "barely separated"
+    return "did not separate"
+
+
+def task_sweep_table(sweep: pd.DataFrame) -> pd.DataFrame:
+    """bench/sweep_task.py's result: mean validation accuracy per recipe and labeled size, the margin
+    over the linear model on the same labeled sets, and the training seconds."""
+    g = sweep.groupby(["recipe", "n_labeled"]).agg(val=("val_accuracy", "mean"), linear=("linear_val_accuracy", "mean"),
+                                                    seconds=("train_s", "mean")).reset_index()
+    g["margin"] = g["val"] - g["linear"]
+    t = g.pivot_table(index="recipe", columns="n_labeled", values=["val", "margin", "seconds"])
+    t.columns = [f"{name} @ {n}" for name, n in t.columns]
+    return t.sort_values(t.columns[0], ascending=False)
+
+
+def vaal_sweep_table(sweep: pd.DataFrame) -> pd.DataFrame:
+    """bench/sweep_vaal.py's result: per candidate, the mean over seeds of the validation accuracy after
+    one round of picks, D's AUC on the samples it trained on and on held-out labeled ones, the loss
+    terms and Algorithm 1's seconds."""
+    cols = [c for c in ("val_accuracy", "auc_seen", "auc_held_out", "l_trd", "l_adv", "iterations", "fit_s")
+            if c in sweep]
+    return sweep.groupby("candidate")[cols].mean().sort_values("val_accuracy", ascending=False)
+
+
 def final_point(df: pd.DataFrame, metric: str, method: str) -> dict:
     """Mean, std and runs of ``method`` at its largest labeled fraction."""
     s = summarize(df, metric)
@@ -144,12 +213,16 @@ def settings_table(exp: Experiment, prep) -> pd.DataFrame:
          f"({100 * exp.loop.initial_fraction:g} % / {100 * s['budget'] / prep.pool_size:.2f} % of the pool)"),
         ("cycles", f"{s['cycles']} (to {100 * exp.loop.final_fraction:g} %)"),
         ("task learner", f"{exp.task.arch} × width {exp.task.width:g}, dropout {exp.task.dropout:g}, "
-         f"Adam {exp.task.lr:g}, batch {exp.task.batch_size}, {exp.task.epochs} epochs, "
-         f"augment {exp.task.augment}"),
+         f"{exp.task.optimizer} {exp.task.lr:g} ({exp.task.schedule} schedule, weight decay "
+         f"{exp.task.weight_decay:g}), batch {exp.task.batch_size}, {exp.task.epochs} epochs and at least "
+         f"{exp.task.min_steps} steps per cycle, augment {exp.task.augment}"
+         + (f" + shifts of ±{exp.task.shift} px" if exp.task.shift else "")),
         ("β-VAE / discriminator", f"width {exp.vaal.width:g}, latent {exp.vaal.z_dim}, D {exp.vaal.disc_layers}"
          f"×{exp.vaal.disc_width}, β={exp.vaal.beta:g}, λ1={exp.vaal.lambda1:g}, λ2={exp.vaal.lambda2:g}, "
          f"Adam {exp.vaal.lr_vae:g}/{exp.vaal.lr_disc:g}, "
-         + (f"{exp.vaal.iterations} iterations" if exp.vaal.iterations else f"{exp.vaal.epochs} epochs")
+         + (f"{exp.vaal.iterations} iterations" if exp.vaal.iterations
+            else f"{exp.vaal.passes:g} passes over the unlabeled pool")
+         + f", VAE input {exp.vaal.image_size or exp.data.image_size}×{exp.vaal.image_size or exp.data.image_size}"
          + f", {exp.vaal.vae_steps} VAE step(s) per D step, ELBO scale {exp.vaal.elbo_scale}"),
         ("baselines", f"{exp.strategies.mc_passes} MC-dropout passes, committees/ensembles of "
                       f"{exp.strategies.members}, SA candidates {exp.strategies.sa_candidates:g} × budget"),

@@ -5,6 +5,9 @@ Layout, one folder per run, named by the run's content hash (:func:`config.run_k
     <results_dir>/runs/<key>/config.json     what the run is (everything its numbers depend on)
     <results_dir>/runs/<key>/rows.csv        tidy rows, one per (cycle, metric)
     <results_dir>/runs/<key>/selected.json   {cycle: [pool positions picked after that cycle]}
+    <results_dir>/runs/<key>/released.json   the initial pool and every cycle's picks in the data set's
+                                             own indices (training split), for reuse outside this code
+    <results_dir>/runs/<key>/history.json    {cycle: [loss snapshots of the sampler's training]} (VAAL)
     <results_dir>/runs/<key>/state.pt        only with warm start: the models after the last cycle
 
 Every file is written to a temporary name and renamed, so a killed run never leaves half a file. A
@@ -98,9 +101,17 @@ class ResultsStore:
         atomic_write_text(path, text)
 
     def save_cycle(self, key: str, rows: list[dict], selected: Optional[list[int]] = None,
-                   cycle: Optional[int] = None, state: Optional[bytes] = None) -> None:
-        """Record one finished cycle: its selection (and warm-start state) first, its rows last."""
+                   cycle: Optional[int] = None, state: Optional[bytes] = None, history: Optional[list] = None,
+                   released: Optional[dict] = None) -> None:
+        """Record one finished cycle: its selection (warm-start state, sampler history, released picks)
+        first, its rows last."""
         d = self.run_dir(key)
+        if history:
+            hist = self.history(key)
+            hist[str(int(cycle))] = history
+            atomic_write_text(d / "history.json", json.dumps(hist, sort_keys=True))
+        if released is not None:
+            atomic_write_text(d / "released.json", json.dumps(released))
         if selected is not None:
             sel = self.selections(key)
             sel[int(cycle)] = [int(i) for i in selected]
@@ -126,6 +137,14 @@ class ResultsStore:
         if not path.exists():
             return {}
         return {int(k): v for k, v in json.loads(path.read_text()).items()}
+
+    def history(self, key: str) -> dict:
+        path = self.run_dir(key) / "history.json"
+        return json.loads(path.read_text()) if path.exists() else {}
+
+    def released(self, key: str) -> dict:
+        path = self.run_dir(key) / "released.json"
+        return json.loads(path.read_text()) if path.exists() else {}
 
     def state(self, key: str) -> Optional[bytes]:
         path = self.run_dir(key) / "state.pt"

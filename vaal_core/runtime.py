@@ -98,10 +98,15 @@ class ImageStore:
     def __len__(self) -> int:
         return len(self.images)
 
-    def batch(self, idx: torch.Tensor, flip: Optional[torch.Tensor] = None) -> torch.Tensor:
+    def batch(self, idx: torch.Tensor, flip: Optional[torch.Tensor] = None,
+              shift: Optional[torch.Tensor] = None) -> torch.Tensor:
         """Normalised float batch for pool indices ``idx``; ``flip`` is a bool mask (len(idx),) of images
-        to mirror horizontally (the paper's only augmentation)."""
-        x = self.images[idx.to(self.device)].float().div_(255.0)
+        to mirror horizontally (the paper's only augmentation); ``shift`` (len(idx), 2) integer offsets
+        (dy, dx) translate each image, filling with black (zero) pixels."""
+        raw = self.images[idx.to(self.device)]
+        if shift is not None:
+            raw = translate(raw, shift.to(self.device))
+        x = raw.float().div_(255.0)
         x = (x - self.mean) / self.std
         if flip is not None:
             flip = flip.to(self.device).view(-1, 1, 1, 1)
@@ -111,6 +116,21 @@ class ImageStore:
     def like(self, images: torch.Tensor) -> "ImageStore":
         """Another split (the test set) with this store's normalisation."""
         return ImageStore(images, self.device, self.mean.flatten(), self.std.flatten())
+
+
+def translate(images: torch.Tensor, shift: torch.Tensor) -> torch.Tensor:
+    """Each image (N, C, H, W) moved by its own (dy, dx) of ``shift`` (N, 2), zero-filled: one gather
+    from the padded batch, no per-image Python work."""
+    n, c, h, w = images.shape
+    p = int(shift.abs().max()) if len(shift) else 0
+    if p == 0:
+        return images
+    padded = torch.nn.functional.pad(images, (p, p, p, p))
+    rows = (p - shift[:, 0]).view(n, 1) + torch.arange(h, device=images.device).view(1, h)  # (N, H)
+    cols = (p - shift[:, 1]).view(n, 1) + torch.arange(w, device=images.device).view(1, w)  # (N, W)
+    b = torch.arange(n, device=images.device).view(n, 1, 1)
+    out = padded.permute(0, 2, 3, 1)[b, rows.view(n, h, 1), cols.view(n, 1, w)]  # (N, H, W, C)
+    return out.permute(0, 3, 1, 2)
 
 
 def epoch_batches(n: int, batch_size: int, generator: torch.Generator) -> list[torch.Tensor]:

@@ -23,8 +23,9 @@ from torch import nn
 
 from .config import Experiment
 from .runtime import ImageStore, derive_seed, seed_everything
+from .metrics import auc
 from .models import ImageDiscriminator
-from .vaal import (build_vaal, discriminator_scores, image_scores, latents, lowest, train_discriminator,
+from .vaal import (ascending, build_vaal, discriminator_scores, image_scores, latents, lowest, train_discriminator,
                    train_vaal, wasserstein_to_labeled)
 
 
@@ -55,6 +56,7 @@ class Strategy:
 
     def __init__(self):
         self.info: dict = {}
+        self.history: Optional[list] = None  # loss snapshots of the sampler's own training, when it has one
 
     def fit(self, ctx: Context) -> None:
         """Train what the sampler needs besides the task model (nothing by default)."""
@@ -73,9 +75,18 @@ class Strategy:
         pass
 
 
-def highest(scores: torch.Tensor, candidates: torch.Tensor, budget: int) -> torch.Tensor:
-    """The ``budget`` candidates with the highest scores, ties broken by position."""
-    return lowest(-scores.float(), candidates, budget)
+def separation(labeled_scores: torch.Tensor, unlabeled_scores: torch.Tensor) -> dict:
+    """What a labeled-vs-unlabeled discriminator achieved on the pool (stored per cycle): its AUC at
+    telling the labeled samples from the unlabeled ones (0.5: not at all) and its mean score
+    (probability of *labeled*) on each."""
+    return {"disc_auc": auc(labeled_scores, unlabeled_scores), "d_mean_labeled": float(labeled_scores.mean()),
+            "d_mean_unlabeled": float(unlabeled_scores.mean())}
+
+
+def highest(scores: torch.Tensor, candidates: torch.Tensor, budget: int,
+            generator: Optional[torch.Generator] = None) -> torch.Tensor:
+    """The ``budget`` candidates with the highest scores, ties broken at random by ``generator``."""
+    return lowest(-scores.float(), candidates, budget, generator)
 
 
 # ---------------------------------------------------------------------------------------------- random
@@ -121,13 +132,15 @@ class VAALSampling(Strategy):
             self._restored = None
         stats = train_vaal(self.vae, self.disc, store, ctx.labeled_idx, ctx.unlabeled_idx, cfg, ctx.generator,
                            augment=ctx.exp.task.augment == "hflip")
-        self.info = {k: v for k, v in stats.items() if k != "history"}
+        self.history = stats.pop("history")
+        self.info = stats
 
     def query(self, ctx: Context) -> torch.Tensor:
-        scores = discriminator_scores(self.vae, self.disc, ctx.vae_images, ctx.unlabeled_idx,
-                                      ctx.exp.vaal.score_batch_size)
-        self.info["mean_score_unlabeled"] = float(scores.mean())
-        return lowest(scores, ctx.unlabeled_idx, ctx.budget)
+        bs = ctx.exp.vaal.score_batch_size
+        scores = discriminator_scores(self.vae, self.disc, ctx.vae_images, ctx.unlabeled_idx, bs)
+        self.info.update(separation(discriminator_scores(self.vae, self.disc, ctx.vae_images, ctx.labeled_idx, bs),
+                                    scores))
+        return lowest(scores, ctx.unlabeled_idx, ctx.budget, ctx.generator)
 
     def state_dict(self) -> dict:
         if self.vae is None:
@@ -221,7 +234,7 @@ class MCDropout(Strategy):
         scores = ctx.task.mc_scores(ctx.task_model, ctx.store, ctx.unlabeled_idx, ctx.exp.strategies.mc_passes,
                                     lambda p: per_sample(self.acquisition(p)))
         self.info = {"mean_acquisition": float(scores.mean())}
-        return highest(scores, ctx.unlabeled_idx, ctx.budget)
+        return highest(scores, ctx.unlabeled_idx, ctx.budget, ctx.generator)
 
 
 class DBAL(MCDropout):
@@ -272,7 +285,7 @@ class Ensembles(Strategy):
     def query(self, ctx: Context) -> torch.Tensor:
         scores = ctx.task.member_scores(self.models, ctx.store, ctx.unlabeled_idx, self.acquisition)
         self.info = {"mean_acquisition": float(scores.mean())}
-        return highest(scores, ctx.unlabeled_idx, ctx.budget)
+        return highest(scores, ctx.unlabeled_idx, ctx.budget, ctx.generator)
 
 
 def js_divergence(probs: torch.Tensor) -> torch.Tensor:
@@ -332,7 +345,7 @@ class SuggestiveAnnotation(Strategy):
         unc = ctx.task.member_scores(self.models, ctx.store, ctx.unlabeled_idx,
                                      lambda p: per_sample(p.float().var(dim=0, unbiased=False).sum(dim=1)))
         n_cand = min(len(ctx.unlabeled_idx), max(ctx.budget, int(round(ctx.exp.strategies.sa_candidates * ctx.budget))))
-        cand = torch.argsort(-unc.cpu(), stable=True)[:n_cand]
+        cand = ascending(-unc, ctx.generator)[:n_cand]
         feats = torch.nn.functional.normalize(ctx.task.embed(ctx.task_model, ctx.store, ctx.unlabeled_idx), dim=1)
         sim = feats[cand.to(feats.device)] @ feats.T  # (candidates, n_U) cosine similarities
         picks = max_cover(sim, ctx.budget).cpu()
@@ -359,8 +372,10 @@ class DiscriminatorOnly(Strategy):
         self.info = {k: v for k, v in stats.items() if k != "history"}
 
     def query(self, ctx: Context) -> torch.Tensor:
-        scores = image_scores(self.disc, ctx.vae_images, ctx.unlabeled_idx, ctx.exp.vaal.score_batch_size)
-        return lowest(scores, ctx.unlabeled_idx, ctx.budget)
+        bs = ctx.exp.vaal.score_batch_size
+        scores = image_scores(self.disc, ctx.vae_images, ctx.unlabeled_idx, bs)
+        self.info.update(separation(image_scores(self.disc, ctx.vae_images, ctx.labeled_idx, bs), scores))
+        return lowest(scores, ctx.unlabeled_idx, ctx.budget, ctx.generator)
 
 
 class FixedVAEDiscriminator(Strategy):
@@ -385,9 +400,11 @@ class FixedVAEDiscriminator(Strategy):
         self.info = {"vae_trd": vae_stats["vae_trd"], "disc_loss": stats["disc_loss"]}
 
     def query(self, ctx: Context) -> torch.Tensor:
-        scores = discriminator_scores(self.vae, self.disc, ctx.vae_images, ctx.unlabeled_idx,
-                                      ctx.exp.vaal.score_batch_size)
-        return lowest(scores, ctx.unlabeled_idx, ctx.budget)
+        bs = ctx.exp.vaal.score_batch_size
+        scores = discriminator_scores(self.vae, self.disc, ctx.vae_images, ctx.unlabeled_idx, bs)
+        self.info.update(separation(discriminator_scores(self.vae, self.disc, ctx.vae_images, ctx.labeled_idx, bs),
+                                    scores))
+        return lowest(scores, ctx.unlabeled_idx, ctx.budget, ctx.generator)
 
 
 class VAEWasserstein(Strategy):
@@ -411,7 +428,7 @@ class VAEWasserstein(Strategy):
         mu_u, lv_u = latents(self.vae, ctx.vae_images, ctx.unlabeled_idx, bs)
         d = wasserstein_to_labeled(mu_u, lv_u, mu_l, lv_l)
         self.info["mean_w2"] = float(d.mean())
-        return highest(d, ctx.unlabeled_idx, ctx.budget)
+        return highest(d, ctx.unlabeled_idx, ctx.budget, ctx.generator)
 
 
 REGISTRY: dict[str, type[Strategy]] = {

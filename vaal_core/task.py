@@ -8,6 +8,7 @@ and the strategy's score function reduces either to one number per image.
 from __future__ import annotations
 
 import copy
+import math
 from typing import Callable, Optional
 
 import torch
@@ -21,6 +22,35 @@ from .models import build_task_model
 from .runtime import ImageStore, autocast, epoch_batches, progress, reseed_global
 
 IGNORE_INDEX = 255  # segmentation pixels without a label
+
+
+def train_steps(cfg: TaskConfig, n: int) -> int:
+    """Optimizer steps of one training run on ``n`` labeled samples: ``epochs`` full passes (each
+    ⌈n / batch_size⌉ batches), at least ``min_steps`` (the last pass may stop early)."""
+    return max(cfg.min_steps, cfg.epochs * -(-n // cfg.batch_size))
+
+
+def lr_factor(schedule: str, step: int, total: int) -> float:
+    """The learning rate of ``step`` (0-based) of ``total`` as a fraction of the peak: ``constant`` 1;
+    ``cosine`` from 1 to ~0; ``onecycle`` a linear warm-up over the first 10 % of the steps, then cosine."""
+    if schedule == "constant":
+        return 1.0
+    warm = max(1, round(0.1 * total)) if schedule == "onecycle" else 0
+    if step < warm:
+        return (step + 1) / warm
+    t = (step - warm) / max(1, total - warm)
+    return 0.5 * (1.0 + math.cos(math.pi * t))
+
+
+def make_optimizer(cfg: TaskConfig, params) -> torch.optim.Optimizer:
+    """Adam with decoupled weight decay (the paper's Adam when weight_decay is 0) or SGD with Nesterov
+    momentum and L2 weight decay."""
+    if cfg.optimizer == "adam":
+        return torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    if cfg.optimizer == "sgd":
+        return torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum, nesterov=cfg.momentum > 0,
+                               weight_decay=cfg.weight_decay)
+    raise ValueError(f"task optimizer={cfg.optimizer!r} must be adam or sgd")
 
 
 class Task:
@@ -47,38 +77,49 @@ class Task:
             generator: torch.Generator, val: Optional[tuple] = None) -> dict:
         """Train ``model`` on pool indices ``idx`` with oracle ``labels`` (aligned with ``idx``).
 
-        Adam (paper: 5e-4), ``epochs`` passes over the labeled set, random horizontal flips. With
-        ``val=(store, targets)`` the weights of the epoch with the best validation metric are kept.
+        :func:`train_steps` optimizer steps (``epochs`` passes over the labeled set, at least
+        ``min_steps``) in consecutive shuffled passes, the optimizer and learning-rate schedule of the
+        config, random horizontal flips (and translations when ``shift`` is set). With ``val=(store, targets)`` the weights of the pass with the
+        best validation metric are kept.
         """
         cfg, device = self.cfg, store.device
-        opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+        opt = make_optimizer(cfg, model.parameters())
         labels = labels.to(device)
         reseed_global(generator)
         n = len(idx)
+        total = train_steps(cfg, n)
         best, best_state, last_loss = -1.0, None, float("nan")
-        for _ in progress(range(cfg.epochs), total=cfg.epochs, desc="task"):
-            model.train()  # every epoch: never stay in eval mode after a validation (DESIGN.md §5 item 1)
+        step = 0
+        for _ in progress(range(-(-total // max(1, -(-n // cfg.batch_size)))), desc="task"):
+            model.train()  # every pass: never stay in eval mode after a validation (DESIGN.md §5 item 1)
             for b in epoch_batches(n, cfg.batch_size, generator):
+                if step == total:
+                    break
                 if len(b) < 2 and n >= 2:  # BatchNorm needs two samples; the pass's remainder was one
                     continue
                 flip = torch.rand(len(b), generator=generator) < 0.5 if cfg.augment == "hflip" else None
-                x = store.batch(idx[b], flip)
+                shift = (torch.randint(-cfg.shift, cfg.shift + 1, (len(b), 2), generator=generator)
+                         if cfg.shift else None)
+                x = store.batch(idx[b], flip, shift)
                 y = labels[b.to(device)]
                 if flip is not None:
                     y = self.flip_targets(y, flip.to(device))
+                for group in opt.param_groups:
+                    group["lr"] = cfg.lr * lr_factor(cfg.schedule, step, total)
                 with autocast(device):
                     loss = self.loss(model(x), y)
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 opt.step()
                 last_loss = loss.detach()
+                step += 1
             if val is not None:
                 score = self.evaluate(model, *val)[self.metric]
                 if score > best:
                     best, best_state = score, copy.deepcopy(model.state_dict())
         if best_state is not None:
             model.load_state_dict(best_state)
-        return {"final_loss": float(last_loss), "best_val": best if val is not None else None}
+        return {"final_loss": float(last_loss), "steps": step, "best_val": best if val is not None else None}
 
     def _chunks(self, store: ImageStore, idx: Optional[torch.Tensor], desc: str):
         idx = torch.arange(len(store)) if idx is None else idx

@@ -10,6 +10,9 @@ lowest D to the oracle.
 """
 from __future__ import annotations
 
+import math
+from typing import Optional
+
 import torch
 from torch.nn import functional as F
 
@@ -49,11 +52,16 @@ def _bce(logits: torch.Tensor, target: float) -> torch.Tensor:
     return F.binary_cross_entropy_with_logits(logits.float(), torch.full_like(logits.float(), target))
 
 
+def vaal_iterations(cfg: VAALConfig, n_unlabeled: int) -> int:
+    """Iterations of Algorithm 1: ``passes`` over the unlabeled pool in batches of ``batch_size``."""
+    return max(1, math.ceil(cfg.passes * n_unlabeled / cfg.batch_size))
+
+
 def _draws(store: ImageStore, labeled_idx, unlabeled_idx, cfg: VAALConfig, generator, augment: bool):
     """Every batch of a training run drawn up front: (steps, b) labeled and unlabeled pool positions and
     (steps, 2b) flip masks, so the loop itself does no random bookkeeping."""
     b = cfg.batch_size
-    steps = cfg.iterations or max(1, cfg.epochs * len(store) // b)
+    steps = cfg.iterations or vaal_iterations(cfg, len(unlabeled_idx))
     li = labeled_idx[stream_indices(len(labeled_idx), b, steps, generator)]
     ui = unlabeled_idx[stream_indices(len(unlabeled_idx), b, steps, generator)]
     flips = torch.rand(steps, 2 * b, generator=generator) < 0.5 if augment else None
@@ -67,8 +75,9 @@ def train_vaal(vae: VAE, disc: Discriminator | None, store: ImageStore, labeled_
 
     Each iteration draws a labeled and an unlabeled batch (``batch_size`` each), passes both through the
     VAE in one call, takes ``vae_steps`` VAE steps on L_VAE and then one discriminator step on Eq. (3)
-    with the latent of the updated encoder. Returns the last iteration's losses and a short history.
-    ``adversarial=False`` trains the VAE on Eq. (1) alone, without D (the ablations of Fig. 4).
+    with the latent of the updated encoder. Returns the losses averaged over the last 10 % of the
+    iterations (``vae_trd`` = Eq. (1), ``vae_adv`` = Eq. (2), ``disc_loss`` = Eq. (3), each as the loss
+    sees it, before λ1, λ2) and a history of 20 snapshots. ``adversarial=False`` trains the VAE on Eq. (1) alone, without D (the ablations of Fig. 4).
     """
     device = store.device
     b = cfg.batch_size
@@ -82,6 +91,8 @@ def train_vaal(vae: VAE, disc: Discriminator | None, store: ImageStore, labeled_
     history = []
     every = max(1, steps // 20)
     adv = loss_d = torch.zeros(())
+    tail_from = steps - max(1, steps // 10)
+    tail = torch.zeros(3, device=device)  # sums of Eq. (1), (2), (3) over the last 10 % (no sync per step)
     for it in progress(range(steps), total=steps, desc="vaal"):
         x = store.batch(torch.cat([li[it], ui[it]]), None if flips is None else flips[it])  # (2b, C, H, W)
         if adversarial:
@@ -103,6 +114,8 @@ def train_vaal(vae: VAE, disc: Discriminator | None, store: ImageStore, labeled_
             loss_vae.backward()
             opt_vae.step()
         if not adversarial:
+            if it >= tail_from:
+                tail[0] += trd.detach()
             if it % every == 0 or it == steps - 1:
                 history.append({"iteration": it, "trd": trd.item()})
             continue
@@ -116,12 +129,14 @@ def train_vaal(vae: VAE, disc: Discriminator | None, store: ImageStore, labeled_
         opt_d.zero_grad(set_to_none=True)
         loss_d.backward()
         opt_d.step()
+        if it >= tail_from:
+            tail += torch.stack([trd.detach(), adv.detach(), loss_d.detach()]).float()
         if it % every == 0 or it == steps - 1:
             history.append({"iteration": it, "trd": trd.item(), "adv": adv.item(), "disc": loss_d.item()})
-    last = history[-1]
-    out = {"iterations": steps, "vae_trd": last["trd"], "history": history}
+    tail = (tail / (steps - tail_from)).tolist()
+    out = {"iterations": steps, "vae_trd": tail[0], "history": history}
     if adversarial:
-        out.update(vae_adv=last["adv"], disc_loss=last["disc"])
+        out.update(vae_adv=tail[1], disc_loss=tail[2])
     return out
 
 
@@ -212,8 +227,20 @@ def discriminator_scores(vae: VAE, disc: Discriminator, store: ImageStore, idx: 
     return torch.cat(out)
 
 
-def lowest(scores: torch.Tensor, candidates: torch.Tensor, budget: int) -> torch.Tensor:
-    """The ``budget`` candidates with the lowest scores (Algorithm 2: min_b D(z_U)); ties broken by
-    position, so the pick is deterministic."""
-    order = torch.argsort(scores.float().cpu(), stable=True)
-    return candidates[order[:budget]]
+def ascending(scores: torch.Tensor, generator: Optional[torch.Generator] = None) -> torch.Tensor:
+    """Positions sorting ``scores`` (n,) from lowest to highest, ties in random order drawn from
+    ``generator`` (by position when None). Scores with few distinct values (a variation ratio of 10
+    passes takes at most 10) leave large tied tiers: ordering them by pool position would make every
+    seed pick the same tier members, correlating the seeds."""
+    scores = scores.float().cpu()
+    if generator is None:
+        return torch.argsort(scores, stable=True)
+    perm = torch.randperm(len(scores), generator=generator)
+    return perm[torch.argsort(scores[perm], stable=True)]
+
+
+def lowest(scores: torch.Tensor, candidates: torch.Tensor, budget: int,
+           generator: Optional[torch.Generator] = None) -> torch.Tensor:
+    """The ``budget`` candidates with the lowest scores (Algorithm 2: min_b D(z_U)); ties broken at
+    random by ``generator`` (the cycle's), by position when None."""
+    return candidates[ascending(scores, generator)[:budget]]

@@ -1,0 +1,62 @@
+"""The committed results store against the code (DESIGN.md §4): every run a chapter's book preset asks
+for is there and finished, and a committed run recomputed from scratch gives the committed rows."""
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from vaal_core import catalog, config, loop
+from vaal_core.results import ResultsStore
+
+REPO = Path(__file__).resolve().parents[1]
+COMMITTED = REPO / "results"
+
+
+@pytest.fixture(autouse=True)
+def no_env_preset(monkeypatch):
+    monkeypatch.delenv("VAAL_PRESET", raising=False)
+
+
+def test_every_run_the_book_reads_is_committed():
+    """Fails when a chapter's book preset was changed without recomputing its runs (or the results
+    version was bumped): `python -m vaal_core.catalog compute` then commit results/runs/."""
+    gone = catalog.missing(results_dir=str(COMMITTED))
+    assert not gone, (f"{len(gone)} book-preset run(s) are not in the committed store, e.g. {gone[:5]}; "
+                      "run `python -m vaal_core.catalog compute` and commit results/runs/")
+
+
+def test_catalog_lists_the_robustness_variants_and_shares_the_base_runs():
+    cls = {config.run_key(e, m, s)[0] for e, m, s in catalog.chapter_jobs("classification")}
+    bias = catalog.chapter_jobs("bias")
+    keys = {config.run_key(e, m, s)[0] for e, m, s in bias}
+    labels = config.resolve("bias", "book").variants
+    assert set(labels) == {"unbiased", "m=1", "m=2"}
+    base = [config.run_key(e, m, s)[0] for e, m, s in bias if e.loop.bias_missing_classes == 0]
+    assert base and set(base) <= cls  # the unbiased curves are the classification chapter's runs
+    assert len(keys) == len(bias)
+
+
+def test_missing_reports_an_empty_store(tmp_path):
+    gone = catalog.missing(["classification"], results_dir=str(tmp_path))
+    assert len(gone) == len(catalog.chapter_jobs("classification")) and gone[0][4].endswith("/7")
+
+
+@pytest.mark.slow
+def test_a_committed_run_is_reproduced(tmp_path):
+    """Recompute VAAL seed 0's first two cycles of the classification book preset (task learner, linear
+    reference, β-VAE + D, the picks) into an empty store and compare with the committed rows."""
+    exp = catalog.chapter_experiment("classification", results_dir=str(COMMITTED))
+    key = config.run_key(exp, "vaal", 0)[0]
+    committed = ResultsStore(COMMITTED)
+    want = committed.rows(key)
+    if not len(want):
+        pytest.fail(f"run {key} (vaal, seed 0) is not in the committed store")
+    fresh = config.with_overrides(exp, {"results_dir": str(tmp_path)})
+    prep = loop.prepare(fresh)
+    with loop.cpu_threads(prep.device):
+        got = loop.run_method(prep, "vaal", 0, ResultsStore(tmp_path), verbose=False, stop_after=1)
+    cols = ["cycle", "n_labeled", "metric", "value"]
+    want = want[want["cycle"] <= 1][cols].sort_values(["cycle", "metric"]).reset_index(drop=True)
+    got = got[cols].sort_values(["cycle", "metric"]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=0, atol=1e-6)
+    assert ResultsStore(tmp_path).selections(key)[0] == committed.selections(key)[0]

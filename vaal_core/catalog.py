@@ -1,0 +1,105 @@
+"""Every run the book's chapters read, and the command that computes them: ``python -m vaal_core.catalog``.
+
+The book preset's results are computed once and committed (``results/runs/``); ``make book`` reads them
+back. This module knows which runs each chapter's preset asks for, so that
+
+- ``python -m vaal_core.catalog missing`` lists the runs that the store lacks (the fast check that
+  ``make test`` runs, through ``tests/test_catalog.py``, fails on any);
+- ``python -m vaal_core.catalog compute [CHAPTER ...]`` computes what is missing, chapter by chapter
+  (classification first: the robustness chapters reuse its runs), in single-threaded worker
+  processes; a killed computation resumes after its last finished cycle. From an empty store this is
+  the command that recomputes everything (its wall time on a 2-core CPU is in the README).
+"""
+from __future__ import annotations
+
+import argparse
+import time
+from typing import Optional
+
+from . import config
+from .config import Experiment, run_key
+from .results import ResultsStore, resolve_results_dir
+
+# In the order they are computed; each with whether its chapter draws the full-data bound.
+CHAPTERS = {"classification": True, "segmentation": True, "ablation": True, "bias": True, "budget": True,
+            "noise": True, "architecture": True}
+
+
+def chapter_experiment(chapter: str, preset: str = "book", results_dir: Optional[str] = None) -> Experiment:
+    """The experiment a chapter's notebook resolves with its default parameters."""
+    return config.resolve(chapter, preset, results_dir=results_dir)
+
+
+def chapter_jobs(chapter: str, preset: str = "book", results_dir: Optional[str] = None) -> list:
+    """The (experiment, method, seed) jobs a chapter's preset runs (its variants', when it has any)."""
+    from .loop import variant_jobs
+
+    exp = chapter_experiment(chapter, preset, results_dir)
+    return variant_jobs(exp, exp.variants or {"": {}}, CHAPTERS[chapter])[1]
+
+
+def last_cycle(exp: Experiment, method: str, pool_size: Optional[int] = None) -> int:
+    """The last cycle of a run (0 for the full-data bound); the pool size is the preset's when it sets one."""
+    if method == "full":
+        return 0
+    n = pool_size or exp.data.pool_size
+    if n is None:
+        from .loop import prepare
+
+        n = prepare(exp).pool_size
+    return exp.sizes(n)["cycles"] - 1
+
+
+def missing(chapters=None, preset: str = "book", results_dir: Optional[str] = None) -> list:
+    """(chapter, method, seed, key, cycles done / cycles) of every run a chapter asks for that the store
+    has not finished."""
+    out = []
+    for ch in chapters or CHAPTERS:
+        for exp, m, s in chapter_jobs(ch, preset, results_dir):
+            key = run_key(exp, m, s)[0]
+            last = last_cycle(exp, m)
+            done = ResultsStore(resolve_results_dir(exp.results_dir)).finished_cycles(key, last)
+            if last not in done:
+                out.append((ch, m, s, key, f"{len(done)}/{last + 1}"))
+    return out
+
+
+def compute(chapters=None, preset: str = "book", results_dir: Optional[str] = None,
+            workers: Optional[int] = None, methods: Optional[list] = None) -> dict:
+    """Compute every missing run (of ``methods`` only, when given), chapter by chapter; returns the wall
+    seconds each chapter took."""
+    from .loop import run_jobs
+
+    seconds = {}
+    for ch in chapters or CHAPTERS:
+        t0 = time.perf_counter()
+        print(f"== {ch}", flush=True)
+        run_jobs([j for j in chapter_jobs(ch, preset, results_dir) if methods is None or j[1] in methods], workers)
+        seconds[ch] = time.perf_counter() - t0
+        print(f"== {ch}: {seconds[ch]:.0f} s", flush=True)
+    return seconds
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("command", choices=["missing", "compute"])
+    ap.add_argument("chapters", nargs="*", help=f"default: all of {list(CHAPTERS)}")
+    ap.add_argument("--preset", default="book")
+    ap.add_argument("--results-dir", default=None)
+    ap.add_argument("--workers", type=int, default=None)
+    ap.add_argument("--methods", nargs="+", default=None, help="compute: only these methods (and 'full')")
+    args = ap.parse_args(argv)
+    unknown = set(args.chapters) - set(CHAPTERS)
+    if unknown:
+        ap.error(f"unknown chapter(s) {sorted(unknown)}; choose from {list(CHAPTERS)}")
+    if args.command == "missing":
+        rows = missing(args.chapters or None, args.preset, args.results_dir)
+        for r in rows:
+            print(*r)
+        print(f"{len(rows)} run(s) missing")
+        raise SystemExit(1 if rows else 0)
+    compute(args.chapters or None, args.preset, args.results_dir, args.workers, args.methods)
+
+
+if __name__ == "__main__":
+    main()
