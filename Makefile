@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: book test setup data clean
+.PHONY: book test setup data results missing clean
 
 setup: $(VENV)/.installed
 
@@ -25,9 +25,18 @@ book: data
 	rm -rf _build
 	$(BIN)/jupyter-book build . --all -W -n --keep-going
 
-# Unit tests, then every chapter under nbval on the smoke preset. pytest exits 5 when it collected
+# The book preset's results store (committed under results/runs/): compute what is missing, or list it.
+# From an empty store this recomputes everything (the README states its wall time on a 2-core CPU).
+results: data
+	$(BIN)/python -m vaal_core.catalog compute
+
+missing: setup
+	$(BIN)/python -m vaal_core.catalog missing
+
+# The linter, unit tests, then every chapter under nbval on the smoke preset. pytest exits 5 when it collected
 # nothing: that is not a failure of the code.
 test: setup
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest tests -q; rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 5 ] || exit $$rc
 	VAAL_PRESET=smoke $(BIN)/python -m pytest --nbval-lax -q -p no:cacheprovider book/chapters; \
 	  rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 5 ] || exit $$rc

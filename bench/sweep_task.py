@@ -97,9 +97,10 @@ def main(argv=None):
             rows.append(r)
             print(f"{r['recipe']:<48} seed {r['seed']} n={r['n_labeled']:>5}: val {r['val_accuracy']:.2f} "
                   f"(linear {r['linear_val_accuracy']:.2f}), {r['steps']} steps, {r['train_s']:.0f} s", flush=True)
+    from pathlib import Path
+
     from vaal_core import report
     from vaal_core.results import atomic_write_text
-    from pathlib import Path
 
     df = pd.DataFrame(rows)
     if args.candidates and Path(args.out).exists():

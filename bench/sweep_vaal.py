@@ -95,8 +95,11 @@ def main(argv=None):
     ap.add_argument("--out", default=OUT)
     args = ap.parse_args(argv)
     # the longest jobs first, so the workers drain evenly
-    jobs = sorted(((c, s) for c in CANDIDATES for s in args.seeds),
-                  key=lambda j: -(CANDIDATES[j[0]] or {}).get("passes", 0) * (4 if (CANDIDATES[j[0]] or {}).get("image_size", 16) is None else 1))
+    def cost(job):
+        over = CANDIDATES[job[0]] or {}
+        return over.get("passes", 0) * (4 if over.get("image_size", 16) is None else 1)  # 32×32: ~4× 16×16
+
+    jobs = sorted(((c, s) for c in CANDIDATES for s in args.seeds), key=cost, reverse=True)
     rows = []
     with cf.ProcessPoolExecutor(args.workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         for f in cf.as_completed([pool.submit(_job, *j) for j in jobs]):

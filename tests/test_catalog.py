@@ -1,4 +1,4 @@
-"""The committed results store against the code (DESIGN.md §4): every run a chapter's book preset asks
+"""The committed results store against the code (ARCHITECTURE.md §3): every run a chapter's book preset asks
 for is there and finished, and a committed run recomputed from scratch gives the committed rows."""
 from pathlib import Path
 
@@ -10,11 +10,6 @@ from vaal_core.results import ResultsStore
 
 REPO = Path(__file__).resolve().parents[1]
 COMMITTED = REPO / "results"
-
-
-@pytest.fixture(autouse=True)
-def no_env_preset(monkeypatch):
-    monkeypatch.delenv("VAAL_PRESET", raising=False)
 
 
 def test_every_run_the_book_reads_is_committed():

@@ -1,4 +1,4 @@
-"""Unit tests of the models, VAAL's losses and sampler, the loop and the results store (issue 2)."""
+"""Unit tests of the models, VAAL's losses and sampler, the loop and the results store."""
 import json
 
 import pandas as pd
@@ -17,11 +17,6 @@ VALUE_COLUMNS = ["method", "seed", "cycle", "n_labeled", "metric", "value"]
 def tiny(tmp_path, **kw):
     overrides = config._merge(TINY, kw.pop("overrides", {}))
     return config.resolve("classification", "smoke", results_dir=str(tmp_path), overrides=overrides, **kw)
-
-
-@pytest.fixture(autouse=True)
-def no_env_preset(monkeypatch):
-    monkeypatch.delenv("VAAL_PRESET", raising=False)
 
 
 # ---------------------------------------------------------------------------------------------- models

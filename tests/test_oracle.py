@@ -1,14 +1,9 @@
-"""Biased initial pool and noisy oracle (issue 5, paper §5.2)."""
+"""Biased initial pool and noisy oracle (paper §5.2)."""
 import pytest
 import torch
 
 from vaal_core import config, loop, oracle
 from vaal_core.data import DataSet, Split
-
-
-@pytest.fixture(autouse=True)
-def no_env_preset(monkeypatch):
-    monkeypatch.delenv("VAAL_PRESET", raising=False)
 
 
 def test_biased_pool_lacks_exactly_the_missing_classes():

@@ -11,8 +11,15 @@ from PIL import Image
 
 from vaal_core import data, segdata
 from vaal_core.data import DataSetNotFound, load_dataset
-from vaal_core.segdata import (CITYSCAPES_CLASSES, STREET_CLASSES, load_bdd100k, load_cityscapes,
-                               load_street_scenes, make_street_scenes, output_size)
+from vaal_core.segdata import (
+    CITYSCAPES_CLASSES,
+    STREET_CLASSES,
+    load_bdd100k,
+    load_cityscapes,
+    load_street_scenes,
+    make_street_scenes,
+    output_size,
+)
 
 # a label image of 4 × 8 blocks, each holding one Cityscapes label id: the 19 evaluated ids and some
 # that are ignored (0 unlabeled, 1 ego vehicle, 6 ground, 9 parking, 14 guard rail, 16 tunnel,

@@ -1,15 +1,10 @@
-"""The segmentation set-up (issue 4): task, VAE input resizing, and one cycle of every method."""
+"""The segmentation set-up: task, VAE input resizing, and one cycle of every method."""
 import pytest
 import torch
 
 from vaal_core import config, loop
 from vaal_core.runtime import ImageStore
 from vaal_core.task import SegmentationTask, make_task
-
-
-@pytest.fixture(autouse=True)
-def no_env_preset(monkeypatch):
-    monkeypatch.delenv("VAAL_PRESET", raising=False)
 
 
 def seg_exp(tmp_path, **kw):

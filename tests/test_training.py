@@ -15,11 +15,6 @@ from vaal_core.runtime import ImageStore, seed_everything, translate
 from vaal_core.task import ClassificationTask, lr_factor, train_steps
 
 
-@pytest.fixture(autouse=True)
-def no_env_preset(monkeypatch):
-    monkeypatch.delenv("VAAL_PRESET", raising=False)
-
-
 def test_vgg16_head_follows_torchvision_order():
     head = VGG16(3, 10, width=1 / 8, dropout=0.5).head
     kinds = [type(m).__name__ for m in head]
@@ -123,3 +118,33 @@ def test_validation_split_lies_outside_the_pool():
     assert len(val) == 30 and not torch.isin(val, pool).any()
     with pytest.raises(ValueError, match="val_size=60 would overlap the pool"):
         loop.validation_positions(100, pool, 60, seed=0)
+
+
+def test_scoring_never_runs_under_mixed_precision(monkeypatch):
+    """Scoring, feature and acquisition passes run in fp32 on every device (bf16 scores tie); only
+    training may use autocast. A context that fails when entered catches any pass that uses it."""
+    import contextlib
+
+    from vaal_core import task as task_mod
+    from vaal_core import vaal
+
+    @contextlib.contextmanager
+    def forbidden(device):
+        raise AssertionError("an inference pass entered autocast")
+        yield
+
+    monkeypatch.setattr(vaal, "autocast", forbidden)
+    monkeypatch.setattr(task_mod, "autocast", forbidden)
+    g = seed_everything(0)
+    store = ImageStore(torch.randint(0, 256, (40, 1, 32, 32), dtype=torch.uint8, generator=g), torch.device("cpu"))
+    idx = torch.arange(40)
+    vae, disc = vaal.build_vaal(config.VAALConfig(width=1 / 32, z_dim=8, disc_width=16), 1, 32, store.device)
+    vaal.discriminator_scores(vae, disc, store, idx)
+    vaal.latents(vae, store, idx)
+    t = ClassificationTask(config.TaskConfig(width=1 / 16, dropout=0.5), 1, 3)
+    model = t.build(store.device)
+    t.logits(model, store)
+    t.embed(model, store)
+    t.mc_scores(model, store, idx, 3, lambda p: p[:, :, 0].mean(0))
+    t.member_scores([model, model], store, idx, lambda p: p[:, :, 0].mean(0))
+    t.evaluate(model, store, torch.zeros(40, dtype=torch.long))

@@ -6,5 +6,5 @@ Modules, bottom to top: ``config`` and ``data``; ``models``, ``runtime``, ``task
 __version__ = "0.1.0"
 
 # Bumped whenever a change alters the numbers a run produces: it is part of every run's key, so rows
-# computed by older code are never mixed with new ones (DESIGN.md §4).
+# computed by older code are never mixed with new ones (ARCHITECTURE.md §3).
 RESULTS_VERSION = 2  # 2: random tie-breaks, torchvision's VGG16 head order, the training recipe fields

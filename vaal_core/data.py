@@ -2,7 +2,7 @@
 
 Every loader returns a :class:`DataSet` whose splits hold images as ``uint8`` tensors of shape
 ``(N, C, H, W)`` and integer targets, so that a small data set can live on the device as one tensor
-(DESIGN.md §7) and the active-learning loop never does per-sample Python work.
+(ARCHITECTURE.md §6) and the active-learning loop never does per-sample Python work.
 
 A missing data set raises :class:`DataSetNotFound`, naming every place that was searched and how to get
 the files. There is never a silent fallback to other data.
@@ -124,7 +124,7 @@ def load_dataset(name: str, data_root: str | os.PathLike | None = None, **kwargs
 
 
 def pad_to(images: torch.Tensor, size: int) -> torch.Tensor:
-    """Zero-pad (N, C, h, w) images symmetrically to (N, C, size, size): 28×28 → 32×32 (issue 2)."""
+    """Zero-pad (N, C, h, w) images symmetrically to (N, C, size, size): 28×28 → 32×32."""
     h, w = images.shape[-2:]
     if h > size or w > size:
         raise ValueError(f"cannot pad {h}×{w} images to {size}×{size}")

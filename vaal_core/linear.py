@@ -1,4 +1,4 @@
-"""The "linear model on pixels" reference drawn beside every classification curve (DESIGN.md §8).
+"""The "linear model on pixels" reference drawn beside every classification curve (ARCHITECTURE.md §4).
 
 A task learner is competent only if it beats a linear model trained on the same labeled set. The
 reference is multinomial logistic regression on the raw pixels scaled to [0, 1], with scikit-learn's

@@ -24,11 +24,11 @@ import torch
 from . import __version__
 from .config import Experiment, run_key, validate, validate_sizes, with_overrides
 from .data import DataSet, load_dataset
+from .linear import linear_reference_accuracy
 from .oracle import initial_pool, noisy_labels, superclass_of
 from .results import ResultsStore, git_commit, resolve_results_dir
 from .runtime import ImageStore, derive_seed, resolve_device, seed_everything
 from .strategies import Context, check_selection, make_strategy
-from .linear import linear_reference_accuracy
 from .task import ClassificationTask, Task, make_task
 
 
@@ -97,7 +97,8 @@ def prepare(exp: Experiment) -> Prepared:
                     test_store, task, device, sizes, pool_pos, vaal_store, val_store, val_targets)
 
 
-def validation_positions(n_train: int, pool_pos: torch.Tensor, size: Optional[int], seed: int) -> Optional[torch.Tensor]:
+def validation_positions(n_train: int, pool_pos: torch.Tensor, size: Optional[int],
+                         seed: int) -> Optional[torch.Tensor]:
     """``size`` seeded positions of the training split outside the pool (the sweeps' validation split)."""
     if size is None:
         return None
@@ -162,7 +163,7 @@ def _train_task(prep: Prepared, labeled: torch.Tensor, labels: torch.Tensor, g: 
 
 def linear_reference(prep: Prepared, labeled: torch.Tensor, labels: torch.Tensor) -> dict:
     """``linear_accuracy``: the test accuracy of logistic regression on the pixels of the same labeled
-    set with the same (oracle) labels, beside every classification cycle (DESIGN.md §8); none for
+    set with the same (oracle) labels, beside every classification cycle (ARCHITECTURE.md §4); none for
     segmentation."""
     if not isinstance(prep.task, ClassificationTask):
         return {}

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import platform
 
+import numpy as np
 import pandas as pd
 import torch
 
-from . import __version__
+from . import __version__, stats
 from .config import Experiment
 from .plots import method_label
 from .results import git_commit, summarize
@@ -77,11 +78,12 @@ def separation_verdict(auc_mean: float) -> str:
 
 def task_sweep_table(sweep: pd.DataFrame) -> pd.DataFrame:
     """bench/sweep_task.py's result: mean validation accuracy per recipe and labeled size, the margin
-    over the linear model on the same labeled sets, and the training seconds."""
+    over the linear model on the same labeled sets, and the optimizer steps (a training run's cost is
+    proportional to them; the seconds in the CSV were measured on a shared machine)."""
     g = sweep.groupby(["recipe", "n_labeled"]).agg(val=("val_accuracy", "mean"), linear=("linear_val_accuracy", "mean"),
-                                                    seconds=("train_s", "mean")).reset_index()
+                                                    steps=("steps", "mean")).reset_index()
     g["margin"] = g["val"] - g["linear"]
-    t = g.pivot_table(index="recipe", columns="n_labeled", values=["val", "margin", "seconds"])
+    t = g.pivot_table(index="recipe", columns="n_labeled", values=["val", "margin", "steps"])
     t.columns = [f"{name} @ {n}" for name, n in t.columns]
     return t.sort_values(t.columns[0], ascending=False)
 
@@ -89,10 +91,45 @@ def task_sweep_table(sweep: pd.DataFrame) -> pd.DataFrame:
 def vaal_sweep_table(sweep: pd.DataFrame) -> pd.DataFrame:
     """bench/sweep_vaal.py's result: per candidate, the mean over seeds of the validation accuracy after
     one round of picks, D's AUC on the samples it trained on and on held-out labeled ones, the loss
-    terms and Algorithm 1's seconds."""
-    cols = [c for c in ("val_accuracy", "auc_seen", "auc_held_out", "l_trd", "l_adv", "iterations", "fit_s")
-            if c in sweep]
+    terms and Algorithm 1's iterations (its cost; the CSV's seconds were measured on a shared machine)."""
+    cols = [c for c in ("val_accuracy", "auc_seen", "auc_held_out", "l_trd", "l_adv", "iterations") if c in sweep]
     return sweep.groupby("candidate")[cols].mean().sort_values("val_accuracy", ascending=False)
+
+
+def _ci(mean: float, lo: float, hi: float) -> str:
+    if np.isnan(lo):
+        return f"{mean:+.2f}"
+    return f"{mean:+.2f} [{lo:+.2f}, {hi:+.2f}]"
+
+
+def paired_table(df: pd.DataFrame, metric: str, methods: list | None = None, baseline: str = "random") -> pd.DataFrame:
+    """Per % labeled (after the shared first cycle) and method: the paired difference to ``baseline``
+    (mean over seeds, 95 % t interval), a ✓ where the interval excludes 0 (:func:`stats.paired_differences`)."""
+    d = stats.paired_differences(df, metric, baseline, methods)
+    d = d[d["labeled_fraction"] > d["labeled_fraction"].min()] if len(d) else d
+    d["cell"] = [_ci(m, lo, hi) + (" ✓" if x else "")
+                 for m, lo, hi, x in zip(d["diff"], d["low"], d["high"], d["excludes_0"])]
+    d["% labeled"] = (100 * d["labeled_fraction"]).round(1)
+    t = d.pivot_table(index="% labeled", columns="method", values="cell", aggfunc="first")
+    order = [m for m in (methods or sorted(t.columns)) if m in t.columns]
+    t = t[order]
+    t.columns = [f"{method_label(m)} − {method_label(baseline)}" for m in order]
+    return t
+
+
+def aubc_table(df: pd.DataFrame, metric: str, methods: list | None = None, reference: str = "random") -> pd.DataFrame:
+    """Per method: AUBC (the curve's mean height over the labeled fractions, 0–100) with its 95 % t
+    interval, and the paired AUBC difference to ``reference`` with its interval (:mod:`stats`)."""
+    a = stats.aubc(df, metric, methods)
+    d = stats.aubc_differences(df, metric, reference, methods)
+    out = pd.DataFrame({
+        "AUBC [95 % CI]": [_ci(r.aubc, r.low, r.high).lstrip("+") for r in a.itertuples()],
+        f"− {method_label(reference)} [95 % CI]": [_ci(*d.loc[m, ["diff", "low", "high"]]) if m in d.index else ""
+                                                   for m in a.index],
+        "interval excludes 0": [bool(d.loc[m, "excludes_0"]) if m in d.index and m != reference else None
+                                for m in a.index],
+        "seeds": a["seeds"].to_numpy()}, index=[method_label(m) for m in a.index])
+    return out
 
 
 def final_point(df: pd.DataFrame, metric: str, method: str) -> dict:

@@ -1,4 +1,4 @@
-"""The results store (DESIGN.md §4): tidy rows per finished cycle, a config and the selections per run.
+"""The results store (ARCHITECTURE.md §3): tidy rows per finished cycle, a config and the selections per run.
 
 Layout, one folder per run, named by the run's content hash (:func:`config.run_key`)::
 

@@ -1,6 +1,6 @@
 """Device, seeding, progress bars and the on-device image store every training loop draws from.
 
-Speed principle (DESIGN.md §7): a data set lives on the device as one uint8 tensor; a batch is an index
+Speed principle (ARCHITECTURE.md §6): a data set lives on the device as one uint8 tensor; a batch is an index
 into it, normalised and (optionally) flipped on the device. No DataLoader, no per-sample Python work.
 """
 from __future__ import annotations
@@ -57,7 +57,9 @@ def reseed_global(generator: torch.Generator) -> None:
 
 
 def autocast(device: torch.device):
-    """bf16 mixed precision on CUDA (DESIGN.md §7); full precision on the CPU (bf16 is slower there)."""
+    """bf16 mixed precision for *training* on CUDA (ARCHITECTURE.md §6); full precision on the CPU (bf16 is
+    slower there). Scoring, feature and acquisition passes never use it: in bf16, 45,000 discriminator
+    scores collapse to a few thousand distinct values and the picks become ties."""
     if device.type == "cuda":
         return torch.autocast("cuda", dtype=torch.bfloat16)
     return contextlib.nullcontext()

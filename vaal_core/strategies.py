@@ -22,11 +22,20 @@ import torch
 from torch import nn
 
 from .config import Experiment
-from .runtime import ImageStore, derive_seed, seed_everything
 from .metrics import auc
 from .models import ImageDiscriminator
-from .vaal import (ascending, build_vaal, discriminator_scores, image_scores, latents, lowest, train_discriminator,
-                   train_vaal, wasserstein_to_labeled)
+from .runtime import ImageStore, derive_seed, seed_everything
+from .vaal import (
+    ascending,
+    build_vaal,
+    discriminator_scores,
+    image_scores,
+    latents,
+    lowest,
+    train_discriminator,
+    train_vaal,
+    wasserstein_to_labeled,
+)
 
 
 @dataclass
@@ -313,17 +322,28 @@ class QBC(Ensembles):
 def max_cover(similarity: torch.Tensor, k: int) -> torch.Tensor:
     """Greedy maximum cover (Yang et al. 2017's representativeness): pick ``k`` rows of ``similarity``
     (candidates × pool) maximising F(S) = Σ_pool max_{s ∈ S} sim(s, x), one greedy step at a time
-    (a (1 − 1/e)-approximation). Returns candidate positions."""
+    (a (1 − 1/e)-approximation). Returns candidate positions.
+
+    Lazy greedy (Minoux 1978): F is submodular, so a candidate's gain can only shrink as S grows and
+    its last computed gain is an upper bound. Each step re-evaluates only the candidate with the best
+    bound until one's fresh gain is still the best — the same picks as recomputing every candidate's
+    gain at every step (up to ties), but one pool-sized row per evaluation instead of the whole
+    (candidates × pool) matrix, so the work no longer grows as k · candidates · pool.
+    """
     best = torch.zeros(similarity.shape[1], device=similarity.device)  # current cover of each pool image
-    chosen = torch.zeros(similarity.shape[0], dtype=torch.bool, device=similarity.device)
+    bound = similarity.clamp_min(0).sum(dim=1)  # gains against the empty set: exact upper bounds
+    fresh = torch.zeros(similarity.shape[0], dtype=torch.long, device=similarity.device) - 1  # step evaluated
     picks = torch.empty(k, dtype=torch.long, device=similarity.device)
     for i in range(k):
-        gain = (similarity - best).clamp_min(0).sum(dim=1)  # (candidates,)
-        gain[chosen] = -1.0
-        j = torch.argmax(gain)
+        while True:
+            j = int(torch.argmax(bound))
+            if int(fresh[j]) == i:  # its gain is up to date and still the largest bound: the greedy pick
+                break
+            bound[j] = (similarity[j] - best).clamp_min(0).sum()
+            fresh[j] = i
         picks[i] = j
-        chosen[j] = True
         best = torch.maximum(best, similarity[j])
+        bound[j] = -1.0  # chosen: never again
     return picks
 
 

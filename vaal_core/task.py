@@ -79,8 +79,8 @@ class Task:
 
         :func:`train_steps` optimizer steps (``epochs`` passes over the labeled set, at least
         ``min_steps``) in consecutive shuffled passes, the optimizer and learning-rate schedule of the
-        config, random horizontal flips (and translations when ``shift`` is set). With ``val=(store, targets)`` the weights of the pass with the
-        best validation metric are kept.
+        config, random horizontal flips (and translations when ``shift`` is set). With
+        ``val=(store, targets)`` the weights of the pass with the best validation metric are kept.
         """
         cfg, device = self.cfg, store.device
         opt = make_optimizer(cfg, model.parameters())
@@ -91,7 +91,7 @@ class Task:
         best, best_state, last_loss = -1.0, None, float("nan")
         step = 0
         for _ in progress(range(-(-total // max(1, -(-n // cfg.batch_size)))), desc="task"):
-            model.train()  # every pass: never stay in eval mode after a validation (DESIGN.md §5 item 1)
+            model.train()  # every pass: never stay in eval mode after a validation (ARCHITECTURE.md §5)
             for b in epoch_batches(n, cfg.batch_size, generator):
                 if step == total:
                     break
@@ -140,8 +140,7 @@ class Task:
                     m.train()
         out = []
         for chunk in self._chunks(store, idx, "infer"):
-            with autocast(store.device):
-                out.append(model(store.batch(chunk)).float())
+            out.append(model(store.batch(chunk)).float())
         model.eval()
         return torch.cat(out)
 
@@ -160,13 +159,12 @@ class Task:
             for m in dropouts:
                 m.train()
             for chunk in self._chunks(store, idx, "mc"):
-                with autocast(store.device):
-                    x = store.batch(chunk)
-                    if hasattr(model, "trunk"):
-                        h = model.trunk(x)
-                        logits = [self._head(model, h, x) for _ in range(passes)]
-                    else:
-                        logits = [model(x) for _ in range(passes)]
+                x = store.batch(chunk)
+                if hasattr(model, "trunk"):
+                    h = model.trunk(x)
+                    logits = [self._head(model, h, x) for _ in range(passes)]
+                else:
+                    logits = [model(x) for _ in range(passes)]
                 probs = torch.stack(logits).float().softmax(dim=2)  # (passes, chunk, K, …)
                 out.append(score_fn(probs))
         finally:
@@ -185,9 +183,8 @@ class Task:
             m.eval()
         out = []
         for chunk in self._chunks(store, idx, "members"):
-            with autocast(store.device):
-                x = store.batch(chunk)
-                probs = torch.stack([m(x).float() for m in models]).softmax(dim=2)
+            x = store.batch(chunk)
+            probs = torch.stack([m(x).float() for m in models]).softmax(dim=2)
             out.append(score_fn(probs))
         return torch.cat(out)
 
@@ -197,8 +194,7 @@ class Task:
         model.eval()
         out = []
         for chunk in self._chunks(store, idx, "embed"):
-            with autocast(store.device):
-                out.append(model.embed(store.batch(chunk)).float())
+            out.append(model.embed(store.batch(chunk)).float())
         return torch.cat(out)
 
     def evaluate(self, model: nn.Module, store: ImageStore, targets: torch.Tensor) -> dict:
@@ -256,8 +252,7 @@ class SegmentationTask(Task):
         cm = torch.zeros(self.num_classes, self.num_classes, dtype=torch.long, device=store.device)
         targets = targets.to(store.device)
         for chunk in self._chunks(store, None, "eval"):
-            with autocast(store.device):
-                pred = model(store.batch(chunk)).argmax(dim=1)
+            pred = model(store.batch(chunk)).argmax(dim=1)
             cm += confusion_matrix(pred, targets[chunk.to(store.device)], self.num_classes, IGNORE_INDEX)
         out = {self.metric: mean_iou(cm)}
         for name, v in zip(self.class_names, iou_per_class(cm).tolist()):

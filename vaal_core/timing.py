@@ -20,7 +20,7 @@ import torch
 from .config import Experiment, run_key
 from .loop import device_label, prepare, seed_initial_pool, vae_store
 from .results import ResultsStore, resolve_results_dir
-from .runtime import ImageStore, derive_seed, seed_everything
+from .runtime import ImageStore, derive_seed, resolve_device, seed_everything
 from .strategies import Context, make_strategy
 
 
@@ -86,6 +86,15 @@ def sampling_times(ctx: Context, methods: list, repeats: int = 5, warmup: int = 
     return query_times(ctx, fit_strategies(ctx, methods), repeats, warmup)
 
 
+def timing_key(exp: Experiment, device: torch.device) -> tuple[str, dict]:
+    """The key of a timing measurement in the results store (``tables/<key>/``) and what it hashes: the
+    settings that change the times, and the device (a time belongs to a machine)."""
+    base = run_key(exp, "timing", exp.seeds[0])[1]
+    cfg = {**base, "methods": list(exp.methods), "timing": exp.timing.__dict__, "vaal": exp.vaal.__dict__,
+           "device": device_label(device)}
+    return "timing-" + hashlib.sha1(json.dumps(cfg, sort_keys=True, default=str).encode()).hexdigest()[:16], cfg
+
+
 def run_timing(exp: Experiment, verbose: bool = True) -> dict:
     """The timing chapter's measurement: Table 1 on the experiment's pool, then the growth with pool size.
 
@@ -95,16 +104,13 @@ def run_timing(exp: Experiment, verbose: bool = True) -> dict:
     of it. Stored in the results store keyed by the settings *and the device*: a time belongs to a machine.
     Returns {"table": …, "scaling": …} (seconds, ratio to the floor).
     """
-    prep = prepare(exp)
     seed = exp.seeds[0]
-    base = run_key(exp, "timing", seed)[1]
-    cfg = {**base, "methods": list(exp.methods), "timing": exp.timing.__dict__, "vaal": exp.vaal.__dict__,
-           "device": device_label(prep.device)}
-    key = "timing-" + hashlib.sha1(json.dumps(cfg, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    key, cfg = timing_key(exp, resolve_device(exp.device))
     results = ResultsStore(resolve_results_dir(exp.results_dir))
     cached = results.load_tables(key)
     if cached is not None:
         return cached
+    prep = prepare(exp)
 
     g = seed_everything(derive_seed(seed, "timing"))
     sizes = prep.sizes

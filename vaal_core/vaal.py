@@ -77,7 +77,8 @@ def train_vaal(vae: VAE, disc: Discriminator | None, store: ImageStore, labeled_
     VAE in one call, takes ``vae_steps`` VAE steps on L_VAE and then one discriminator step on Eq. (3)
     with the latent of the updated encoder. Returns the losses averaged over the last 10 % of the
     iterations (``vae_trd`` = Eq. (1), ``vae_adv`` = Eq. (2), ``disc_loss`` = Eq. (3), each as the loss
-    sees it, before λ1, λ2) and a history of 20 snapshots. ``adversarial=False`` trains the VAE on Eq. (1) alone, without D (the ablations of Fig. 4).
+    sees it, before λ1, λ2) and a history of 20 snapshots. ``adversarial=False`` trains the VAE on
+    Eq. (1) alone, without D (the ablations of Fig. 4).
     """
     device = store.device
     b = cfg.batch_size
@@ -176,8 +177,7 @@ def latents(vae: VAE, store: ImageStore, idx: torch.Tensor, batch_size: int = 10
     vae.eval()
     mus, logvars = [], []
     for chunk in idx.split(batch_size):
-        with autocast(store.device):
-            mu, logvar = vae.encode(store.batch(chunk))
+        mu, logvar = vae.encode(store.batch(chunk))
         mus.append(mu.float())
         logvars.append(logvar.float())
     return torch.cat(mus), torch.cat(logvars)
@@ -189,8 +189,7 @@ def image_scores(disc: torch.nn.Module, store: ImageStore, idx: torch.Tensor, ba
     disc.eval()
     out = []
     for chunk in idx.split(batch_size):
-        with autocast(store.device):
-            out.append(torch.sigmoid(disc(store.batch(chunk)).float()))
+        out.append(torch.sigmoid(disc(store.batch(chunk)).float()))
     return torch.cat(out)
 
 
@@ -215,15 +214,14 @@ def discriminator_scores(vae: VAE, disc: Discriminator, store: ImageStore, idx: 
     """D(µ) for pool indices ``idx``: the probability of *labeled*, (N,) float on the device.
 
     Eval mode (BatchNorm running statistics), no augmentation, µ rather than a sample so the score is
-    deterministic, inference mode, large batches (Algorithm 2; DESIGN.md §5 item 3).
+    deterministic, inference mode, large batches (Algorithm 2; ARCHITECTURE.md §5).
     """
     vae.eval()
     disc.eval()
     out = []
     for chunk in progress(idx.split(batch_size), total=-(-len(idx) // batch_size), desc="score"):
-        with autocast(store.device):
-            mu, _ = vae.encode(store.batch(chunk))
-            out.append(torch.sigmoid(disc(mu).float()))
+        mu, _ = vae.encode(store.batch(chunk))
+        out.append(torch.sigmoid(disc(mu).float()))
     return torch.cat(out)
 
 
