@@ -220,7 +220,7 @@ def missing_class_counts(rows: pd.DataFrame, prep, results_dir: str) -> pd.DataF
 
     store = ResultsStore(resolve_results_dir(results_dir))
     out = []
-    for key, g in rows[rows["metric"] == prep.task.metric].groupby("key"):
+    for key, g in rows[(rows["metric"] == prep.task.metric) & (rows["method"] != "full")].groupby("key"):
         cfg = json.loads((store.run_dir(key) / "config.json").read_text())
         m, seed = cfg["loop"]["bias_missing_classes"], cfg["seed"]
         if not m:
