@@ -5,6 +5,8 @@ back. This module knows which runs each chapter's preset asks for, so that
 
 - ``python -m vaal_core.catalog missing`` lists the runs that the store lacks (the fast check that
   ``make test`` runs, through ``tests/test_catalog.py``, fails on any);
+- ``python -m vaal_core.catalog keys`` prints the key of every run the chapters read (what belongs in
+  the committed store; smoke and paper runs written to the same folder do not);
 - ``python -m vaal_core.catalog compute [CHAPTER ...]`` computes what is missing, chapter by chapter
   (classification first: the robustness chapters reuse its runs), in single-threaded worker
   processes; a killed computation resumes after its last finished cycle. From an empty store this is
@@ -101,7 +103,7 @@ def compute(chapters=None, preset: str = "book", results_dir: Optional[str] = No
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("command", choices=["missing", "compute"])
+    ap.add_argument("command", choices=["missing", "compute", "keys"])
     ap.add_argument("chapters", nargs="*", help=f"default: all of {[*CHAPTERS, *TABLE_CHAPTERS]}")
     ap.add_argument("--preset", default="book")
     ap.add_argument("--results-dir", default=None)
@@ -111,6 +113,11 @@ def main(argv=None):
     unknown = set(args.chapters) - set(CHAPTERS) - set(TABLE_CHAPTERS)
     if unknown:
         ap.error(f"unknown chapter(s) {sorted(unknown)}; choose from {[*CHAPTERS, *TABLE_CHAPTERS]}")
+    if args.command == "keys":
+        keys = {run_key(e, m, s)[0] for ch in (args.chapters or CHAPTERS)
+                for e, m, s in chapter_jobs(ch, args.preset, args.results_dir)}
+        print("\n".join(sorted(keys)))
+        return
     if args.command == "missing":
         rows = missing(args.chapters or None, args.preset, args.results_dir)
         for r in rows:
