@@ -40,6 +40,17 @@ def chapter_jobs(chapter: str, preset: str = "book", results_dir: Optional[str] 
     return variant_jobs(exp, exp.variants or {"": {}}, CHAPTERS[chapter])[1]
 
 
+def chapter_rows(chapter: str, preset: str = "book", **resolve_kwargs):
+    """A chapter's experiment, its prepared data and every row its preset reads (computing what the store
+    lacks), with a ``variant`` column ("" without variants; "full data" for the full-pool bound)."""
+    from .loop import prepare, run_variants
+
+    exp = config.resolve(chapter, preset, **resolve_kwargs)
+    prep = prepare(exp)
+    rows = run_variants(exp, exp.variants or {"": {}}, CHAPTERS[chapter], verbose=False, prep=prep)
+    return exp, prep, rows
+
+
 def last_cycle(exp: Experiment, method: str, pool_size: Optional[int] = None) -> int:
     """The last cycle of a run (0 for the full-data bound); the pool size is the preset's when it sets one."""
     if method == "full":
