@@ -1,8 +1,8 @@
 """The sweep that chose the book preset's VAAL settings: ``python -m bench.sweep_vaal``.
 
 On the classification book preset's pool and initial labeled pools (seeds 0 and 1), for each candidate
-(the VAE's input resolution, λ2, passes over the unlabeled pool): train the β-VAE and the discriminator
-(Algorithm 1) with a fifth of the initial labeled pool held out, then measure
+(λ2 and the passes over the unlabeled pool; the VAE sees the task learner's 32×32 images): train the
+β-VAE and the discriminator (Algorithm 1) with a fifth of the initial labeled pool held out, then measure
 - D's AUC at telling the labeled samples it trained on from the unlabeled pool ("seen"), and the held-out
   labeled samples from the unlabeled pool ("held out": the initial pool is a random draw, so a D that
   learned a distribution rather than memorised samples scores ~0.5 there);
@@ -24,17 +24,19 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-# label → vaal overrides on the book preset ("random" picks at random: the reference)
+# label → vaal overrides on the book preset ("random" picks at random: the reference). The VAE sees the
+# task learner's 32×32 images in every candidate.
 CANDIDATES = {
     "random": None,
-    "32×32, λ2=1, 2 passes": {"image_size": None, "lambda2": 1.0, "passes": 2},
-    "32×32, λ2=1, 5 passes": {"image_size": None, "lambda2": 1.0, "passes": 5},
-    "32×32, λ2=1, 10 passes": {"image_size": None, "lambda2": 1.0, "passes": 10},
-    "32×32, λ2=10, 5 passes": {"image_size": None, "lambda2": 10.0, "passes": 5},
-    "32×32, λ2=10, 10 passes": {"image_size": None, "lambda2": 10.0, "passes": 10},
-    "16×16, λ2=1, 5 passes": {"image_size": 16, "lambda2": 1.0, "passes": 5},
-    "16×16, λ2=10, 5 passes": {"image_size": 16, "lambda2": 10.0, "passes": 5},
-    "16×16, λ2=10, 10 passes": {"image_size": 16, "lambda2": 10.0, "passes": 10},
+    "λ2=1, 5 passes": {"image_size": None, "lambda2": 1.0, "passes": 5},
+    "λ2=10, 2 passes": {"image_size": None, "lambda2": 10.0, "passes": 2},
+    "λ2=10, 5 passes": {"image_size": None, "lambda2": 10.0, "passes": 5},
+    "λ2=10, 10 passes": {"image_size": None, "lambda2": 10.0, "passes": 10},
+    "λ2=100, 5 passes": {"image_size": None, "lambda2": 100.0, "passes": 5},
+    # the released code's choices (ARCHITECTURE.md §5), each one switch on top of λ2=10, 5 passes
+    "released: ELBO scale": {"image_size": None, "lambda2": 10.0, "passes": 5, "elbo_scale": "released"},
+    "released: 2 VAE steps per D step": {"image_size": None, "lambda2": 10.0, "passes": 5, "vae_steps": 2},
+    "released: 3-layer D": {"image_size": None, "lambda2": 10.0, "passes": 5, "disc_layers": 3},
 }
 VAL_SIZE = 5000
 HOLD_OUT = 0.2
@@ -44,40 +46,30 @@ OUT = "results/tables/sweep-vaal/sweep.csv"
 def _job(label: str, seed: int) -> dict:
     torch.set_num_threads(1)
     from vaal_core import config, loop
-    from vaal_core.metrics import auc
+    from vaal_core.diagnostics import held_out_fit
     from vaal_core.runtime import derive_seed, seed_everything
-    from vaal_core.strategies import Context, RandomSampling, VAALSampling
-    from vaal_core.vaal import discriminator_scores
+    from vaal_core.strategies import Context, RandomSampling
 
     exp = config.resolve("classification", "book", overrides={"data": {"val_size": VAL_SIZE}})
     if CANDIDATES[label]:
         exp = config.with_overrides(exp, {"vaal": CANDIDATES[label]})
     prep = loop.prepare(exp)
-    g = seed_everything(derive_seed(seed, "sweep-vaal"))
     initial = loop.seed_initial_pool(prep, seed)
-    perm = torch.randperm(len(initial), generator=g)
-    n_out = int(round(HOLD_OUT * len(initial)))
-    held_out, seen = initial[perm[:n_out]], initial[perm[n_out:]]
-    mask = torch.ones(prep.pool_size, dtype=torch.bool)
-    mask[initial] = False
-    unlabeled = mask.nonzero().squeeze(1)
-    ctx = Context(prep.store, seen, unlabeled, prep.sizes["budget"], prep.task, None, exp, g,
-                  prep.pool_targets[seen], prep.vaal_store)
     row = {"candidate": label, "seed": seed}
     t0 = time.perf_counter()
     if CANDIDATES[label] is None:
+        mask = torch.ones(prep.pool_size, dtype=torch.bool)
+        mask[initial] = False
+        g = seed_everything(derive_seed(seed, "sweep-vaal-random"))
+        ctx = Context(prep.store, initial, mask.nonzero().squeeze(1), prep.sizes["budget"], prep.task, None, exp, g)
         picked = RandomSampling().query(ctx)
     else:
-        strategy = VAALSampling()
-        strategy.fit(ctx)
+        fit = held_out_fit(prep, seed, HOLD_OUT)
         row["fit_s"] = time.perf_counter() - t0
-        picked = strategy.query(ctx)
-        bs = exp.vaal.score_batch_size
-        u = discriminator_scores(strategy.vae, strategy.disc, ctx.vae_images, unlabeled, bs)
-        h = discriminator_scores(strategy.vae, strategy.disc, ctx.vae_images, held_out, bs)
-        info = strategy.info
-        row.update(iterations=info["iterations"], auc_seen=info["disc_auc"], auc_held_out=auc(h, u),
-                   d_labeled=info["d_mean_labeled"], d_unlabeled=info["d_mean_unlabeled"],
+        picked = fit.picked
+        info = fit.strategy.info
+        row.update(iterations=info["iterations"], auc_seen=fit.auc_seen, auc_held_out=fit.auc_held_out,
+                   d_labeled=float(fit.scores["seen"].mean()), d_unlabeled=float(fit.scores["unlabeled"].mean()),
                    l_trd=info["vae_trd"], l_adv=info["vae_adv"])
     labeled = torch.cat([initial, picked.cpu()])
     tg = seed_everything(derive_seed(seed, "sweep-vaal-task"))
@@ -96,8 +88,7 @@ def main(argv=None):
     args = ap.parse_args(argv)
     # the longest jobs first, so the workers drain evenly
     def cost(job):
-        over = CANDIDATES[job[0]] or {}
-        return over.get("passes", 0) * (4 if over.get("image_size", 16) is None else 1)  # 32×32: ~4× 16×16
+        return (CANDIDATES[job[0]] or {}).get("passes", 0)
 
     jobs = sorted(((c, s) for c in CANDIDATES for s in args.seeds), key=cost, reverse=True)
     rows = []

@@ -11,7 +11,7 @@ from vaal_core.linear import fit_logistic, linear_reference_accuracy, pixels
 from vaal_core.metrics import auc
 from vaal_core.models import VGG16
 from vaal_core.results import ResultsStore
-from vaal_core.runtime import ImageStore, seed_everything, translate
+from vaal_core.runtime import ImageStore, epoch_batches, seed_everything, translate
 from vaal_core.task import ClassificationTask, lr_factor, train_steps
 
 
@@ -24,8 +24,17 @@ def test_vgg16_head_follows_torchvision_order():
 def test_train_steps_gives_small_sets_a_minimum():
     cfg = config.TaskConfig(epochs=15, batch_size=64, min_steps=500)
     assert train_steps(cfg, 1000) == 500  # 15 × 16 = 240 < 500
-    assert train_steps(cfg, 4000) == 15 * 63  # 945 > 500
-    assert train_steps(config.TaskConfig(epochs=100, batch_size=64), 100) == 200  # the paper's: epochs only
+    assert train_steps(cfg, 4000) == 15 * 62  # 930 > 500: 62 full batches per pass
+    assert train_steps(config.TaskConfig(epochs=100, batch_size=64), 100) == 100  # the paper's: epochs only
+
+
+def test_passes_drop_the_remainder_batch():
+    """A remainder of a few samples would update BatchNorm's running statistics from a handful of images."""
+    g = torch.Generator().manual_seed(0)
+    batches = epoch_batches(2500, 64, g)
+    assert len(batches) == 39 and all(len(b) == 64 for b in batches)  # 2,500 = 39 × 64 + 4: the 4 dropped
+    assert len(torch.cat(batches).unique()) == 2496
+    assert [len(b) for b in epoch_batches(40, 64, g)] == [40]  # fewer than a batch: one batch of all
 
 
 def test_lr_schedules():

@@ -7,4 +7,4 @@ __version__ = "0.1.0"
 
 # Bumped whenever a change alters the numbers a run produces: it is part of every run's key, so rows
 # computed by older code are never mixed with new ones (ARCHITECTURE.md §3).
-RESULTS_VERSION = 2  # 2: random tie-breaks, torchvision's VGG16 head order, the training recipe fields
+RESULTS_VERSION = 3  # 2: random tie-breaks, VGG16 head order, training recipes; 3: no remainder batch

@@ -81,11 +81,15 @@ def task_sweep_table(sweep: pd.DataFrame) -> pd.DataFrame:
     over the linear model on the same labeled sets, and the optimizer steps (a training run's cost is
     proportional to them; the seconds in the CSV were measured on a shared machine)."""
     g = sweep.groupby(["recipe", "n_labeled"]).agg(val=("val_accuracy", "mean"), linear=("linear_val_accuracy", "mean"),
-                                                    steps=("steps", "mean")).reset_index()
+                                                    steps=("steps", "mean"),
+                                                    spread=("val_accuracy", lambda v: v.max() - v.min())).reset_index()
     g["margin"] = g["val"] - g["linear"]
     t = g.pivot_table(index="recipe", columns="n_labeled", values=["val", "margin", "steps"])
     t.columns = [f"{name} @ {n}" for name, n in t.columns]
-    return t.sort_values(t.columns[0], ascending=False)
+    t["mean val"] = g.groupby("recipe")["val"].mean()
+    t["mean seed range"] = g.groupby("recipe")["spread"].mean()
+    t["score"] = t["mean val"] - t["mean seed range"]
+    return t.sort_values("score", ascending=False)
 
 
 def vaal_sweep_table(sweep: pd.DataFrame) -> pd.DataFrame:

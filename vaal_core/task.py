@@ -25,9 +25,10 @@ IGNORE_INDEX = 255  # segmentation pixels without a label
 
 
 def train_steps(cfg: TaskConfig, n: int) -> int:
-    """Optimizer steps of one training run on ``n`` labeled samples: ``epochs`` full passes (each
-    ⌈n / batch_size⌉ batches), at least ``min_steps`` (the last pass may stop early)."""
-    return max(cfg.min_steps, cfg.epochs * -(-n // cfg.batch_size))
+    """Optimizer steps of one training run on ``n`` labeled samples: ``epochs`` passes (each
+    ⌊n / batch_size⌋ full batches, :func:`runtime.epoch_batches`), at least ``min_steps`` (the last pass
+    may stop early)."""
+    return max(cfg.min_steps, cfg.epochs * max(1, n // cfg.batch_size))
 
 
 def lr_factor(schedule: str, step: int, total: int) -> float:
@@ -90,12 +91,12 @@ class Task:
         total = train_steps(cfg, n)
         best, best_state, last_loss = -1.0, None, float("nan")
         step = 0
-        for _ in progress(range(-(-total // max(1, -(-n // cfg.batch_size)))), desc="task"):
+        for _ in progress(range(-(-total // max(1, n // cfg.batch_size))), desc="task"):
             model.train()  # every pass: never stay in eval mode after a validation (ARCHITECTURE.md §5)
             for b in epoch_batches(n, cfg.batch_size, generator):
                 if step == total:
                     break
-                if len(b) < 2 and n >= 2:  # BatchNorm needs two samples; the pass's remainder was one
+                if len(b) < 2:  # BatchNorm needs two samples (a labeled set of one cannot train)
                     continue
                 flip = torch.rand(len(b), generator=generator) < 0.5 if cfg.augment == "hflip" else None
                 shift = (torch.randint(-cfg.shift, cfg.shift + 1, (len(b), 2), generator=generator)
