@@ -5,7 +5,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from vaal_core import catalog, config, loop
+from vaal_core import catalog, config, keys, loop
 from vaal_core.results import ResultsStore
 
 REPO = Path(__file__).resolve().parents[1]
@@ -21,12 +21,12 @@ def test_every_run_the_book_reads_is_committed():
 
 
 def test_catalog_lists_the_robustness_variants_and_shares_the_base_runs():
-    cls = {config.run_key(e, m, s)[0] for e, m, s in catalog.chapter_jobs("classification")}
+    cls = {keys.run_key(e, m, s)[0] for e, m, s in catalog.chapter_jobs("classification")}
     bias = catalog.chapter_jobs("bias")
-    keys = {config.run_key(e, m, s)[0] for e, m, s in bias}
+    keys = {keys.run_key(e, m, s)[0] for e, m, s in bias}
     labels = config.resolve("bias", "book").variants
     assert set(labels) == {"unbiased", "m=1", "m=2"}
-    base = [config.run_key(e, m, s)[0] for e, m, s in bias if e.loop.bias_missing_classes == 0]
+    base = [keys.run_key(e, m, s)[0] for e, m, s in bias if e.loop.bias_missing_classes == 0]
     assert base and set(base) <= cls  # the unbiased curves are the classification chapter's runs
     assert len(keys) == len(bias)
 
@@ -41,7 +41,7 @@ def test_a_committed_run_is_reproduced(tmp_path):
     """Recompute VAAL seed 0's first two cycles of the classification book preset (task learner, linear
     reference, β-VAE + D, the picks) into an empty store and compare with the committed rows."""
     exp = catalog.chapter_experiment("classification", results_dir=str(COMMITTED))
-    key = config.run_key(exp, "vaal", 0)[0]
+    key = keys.run_key(exp, "vaal", 0)[0]
     committed = ResultsStore(COMMITTED)
     want = committed.rows(key)
     if not len(want):

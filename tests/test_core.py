@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 import torch
 
-from vaal_core import config, loop, strategies, vaal
+from vaal_core import config, keys, loop, strategies, vaal
 from vaal_core.models import VAE, VGG16, Discriminator, ResNet18
 from vaal_core.results import ResultsStore, atomic_write_text
 from vaal_core.runtime import ImageStore, seed_everything
@@ -260,13 +260,13 @@ def test_finished_run_trains_nothing(tmp_path, monkeypatch):
 def test_config_change_is_a_new_key(tmp_path):
     a = tiny(tmp_path)
     b = tiny(tmp_path, overrides={"task": {"epochs": 3}})
-    assert config.run_key(a, "vaal", 0)[0] != config.run_key(b, "vaal", 0)[0]
-    assert config.run_key(a, "vaal", 0)[0] != config.run_key(a, "vaal", 1)[0]
+    assert keys.run_key(a, "vaal", 0)[0] != keys.run_key(b, "vaal", 0)[0]
+    assert keys.run_key(a, "vaal", 0)[0] != keys.run_key(a, "vaal", 1)[0]
     c = tiny(tmp_path, overrides={"vaal": {"beta": 2.0}})
-    assert config.run_key(a, "vaal", 0)[0] != config.run_key(c, "vaal", 0)[0]
-    assert config.run_key(a, "random", 0)[0] == config.run_key(c, "random", 0)[0]  # random has no VAE
+    assert keys.run_key(a, "vaal", 0)[0] != keys.run_key(c, "vaal", 0)[0]
+    assert keys.run_key(a, "random", 0)[0] == keys.run_key(c, "random", 0)[0]  # random has no VAE
     d = tiny(tmp_path / "elsewhere", device="cpu")  # paths and device do not change the numbers' key
-    assert config.run_key(a, "vaal", 0)[0] == config.run_key(d, "vaal", 0)[0]
+    assert keys.run_key(a, "vaal", 0)[0] == keys.run_key(d, "vaal", 0)[0]
 
 
 def test_store_refuses_a_different_config_under_one_key(tmp_path):

@@ -19,7 +19,8 @@ import time
 from typing import Optional
 
 from . import config
-from .config import Experiment, run_key
+from .config import Experiment
+from .keys import run_key
 from .results import ResultsStore, resolve_results_dir
 
 # In the order they are computed; each with whether its chapter draws the full-data bound.

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import hashlib
-import json
 import math
 import os
 from dataclasses import dataclass, field
@@ -169,33 +167,6 @@ class Experiment:
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
-
-
-# Which settings a method's numbers depend on (the rest stay out of its key, so runs are shared).
-VAE_METHODS = ("vaal", "dis_only", "fixed_vae_dis", "vae_w2")
-BASELINE_METHODS = ("mc_dropout", "dbal", "ensembles", "qbc", "sa")
-
-
-def run_key(exp: Experiment, method: str, seed: int) -> tuple[str, dict]:
-    """The content hash that keys one run in the results store, and the dict it hashes.
-
-    It holds everything that changes the run's numbers (data, task, VAAL and loop settings, method,
-    seed, the results version of vaal_core) and nothing that does not (chapter, preset name, paths,
-    device, the list of other methods): two chapters asking for the same run share it.
-    """
-    from . import RESULTS_VERSION
-
-    d = {"data": dataclasses.asdict(exp.data), "task": dataclasses.asdict(exp.task),
-         "loop": dataclasses.asdict(exp.loop), "method": method, "seed": int(seed),
-         "results_version": RESULTS_VERSION}
-    if method == "full":  # the full-data bound has no cycles: only the validation share matters
-        d["loop"] = {"val_fraction": exp.loop.val_fraction}
-    if method in VAE_METHODS:
-        d["vaal"] = dataclasses.asdict(exp.vaal)
-    if method in BASELINE_METHODS:
-        d["strategies"] = dataclasses.asdict(exp.strategies)
-    blob = json.dumps(d, sort_keys=True, default=str)
-    return hashlib.sha1(blob.encode()).hexdigest()[:16], d
 
 
 def _merge(base: dict, over: dict) -> dict:

@@ -22,13 +22,14 @@ import pandas as pd
 import torch
 
 from . import __version__
-from .config import Experiment, run_key, validate, validate_sizes, with_overrides
+from .config import Experiment, validate, validate_sizes, with_overrides
 from .data import DataSet, load_dataset
+from .keys import run_key
 from .linear import linear_reference_accuracy
 from .oracle import initial_pool, noisy_labels, superclass_of
 from .results import ResultsStore, git_commit, resolve_results_dir
 from .runtime import ImageStore, derive_seed, resolve_device, seed_everything
-from .strategies import Context, check_selection, make_strategy
+from .strategies import REGISTRY, Context, check_selection, make_strategy
 from .task import ClassificationTask, Task, make_task
 
 
@@ -275,8 +276,10 @@ def run_upper_bound(prep: Prepared, seed: int, results: ResultsStore, verbose: b
     return results.rows(key)
 
 
-# Rough relative cost of a run, so the longest start first and the pool of workers drains evenly.
-_COST = {"ensembles": 5, "qbc": 5, "sa": 5, "vaal": 2.5, "fixed_vae_dis": 2.5, "vae_w2": 2, "dis_only": 2}
+def relative_cost(method: str) -> float:
+    """A run's rough cost (``Strategy.relative_cost``; 1 for the full-data bound), so the longest runs
+    start first and the pool of workers drains evenly."""
+    return getattr(REGISTRY.get(method), "relative_cost", 1.0)
 
 
 def resolve_workers(workers: Optional[int], device: torch.device, jobs: int) -> int:
@@ -367,7 +370,7 @@ def run_jobs(jobs: list, workers: Optional[int] = None, verbose: bool = True, pr
     first = todo[0][0]
     n_workers = resolve_workers(workers if workers is not None else first.workers, prep_of(first).device, len(todo))
     if n_workers > 1:
-        todo.sort(key=lambda j: -_COST.get(j[1], 1))
+        todo.sort(key=lambda j: -relative_cost(j[1]))
         _run_in_subprocesses(todo, n_workers, verbose)
     else:
         for e, m, s in todo:

@@ -7,21 +7,10 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from .results import summarize
+from .strategies import REGISTRY
 
-# One colour and label per method, the same in every chapter.
-METHOD_STYLE = {
-    "vaal": ("VAAL", "tab:red"),
-    "random": ("Random", "tab:gray"),
-    "coreset": ("Core-set", "tab:blue"),
-    "ensembles": ("Ensembles w. VarR", "tab:green"),
-    "mc_dropout": ("MC-Dropout", "tab:purple"),
-    "dbal": ("DBAL", "tab:orange"),
-    "qbc": ("QBC", "tab:brown"),
-    "sa": ("SA", "tab:pink"),
-    "fixed_vae_dis": ("Fixed VAE + D", "tab:olive"),
-    "dis_only": ("D alone", "tab:cyan"),
-    "vae_w2": ("VAE alone (W2)", "darkgoldenrod"),
-}
+# One colour and label per method, the same in every chapter: declared by each strategy class.
+METHOD_STYLE = {name: (cls.label, cls.color) for name, cls in REGISTRY.items()}
 
 
 def method_label(method: str) -> str:

@@ -1,6 +1,6 @@
 """The results store (ARCHITECTURE.md §3): tidy rows per finished cycle, a config and the selections per run.
 
-Layout, one folder per run, named by the run's content hash (:func:`config.run_key`)::
+Layout, one folder per run, named by the run's content hash (:func:`keys.run_key`)::
 
     <results_dir>/runs/<key>/config.json     what the run is (everything its numbers depend on)
     <results_dir>/runs/<key>/rows.csv        tidy rows, one per (cycle, metric)

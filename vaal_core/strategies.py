@@ -59,7 +59,11 @@ class Context:
 class Strategy:
     """Base class. ``info`` holds what the last call measured (losses, scores), for the results."""
 
-    name = ""
+    name = ""  # the id a papermill user types in ``methods``
+    label = ""  # the name tables and legends show
+    color = None  # its colour, the same in every chapter
+    settings: tuple = ()  # config sections besides data, task and loop that its numbers depend on (run key)
+    relative_cost = 1.0  # a run's rough cost against Random's, so the longest runs start first
     paper = ""
     cost = ""  # in forward passes over the unlabeled pool, for the docs and the timing chapter
 
@@ -104,6 +108,8 @@ class RandomSampling(Strategy):
     """Random: ``budget`` samples drawn uniformly without replacement from the unlabeled pool (paper §4.1)."""
 
     name = "random"
+    label = "Random"
+    color = "tab:gray"
     paper = "uniform sampling, the paper's reference baseline"
     cost = "no forward pass"
 
@@ -123,6 +129,10 @@ class VAALSampling(Strategy):
     """
 
     name = "vaal"
+    label = "VAAL"
+    color = "tab:red"
+    settings = ("vaal",)
+    relative_cost = 2.5
     paper = "Sinha, Ebrahimi & Darrell, ICCV 2019"
     cost = "one VAE-encoder + discriminator pass (after `iterations` training steps)"
 
@@ -192,6 +202,8 @@ class CoreSet(Strategy):
     features of labeled ∪ unlabeled (the paper's Core-set baseline, without the robust MIP refinement)."""
 
     name = "coreset"
+    label = "Core-set"
+    color = "tab:blue"
     paper = "Sener & Savarese, ICLR 2018"
     cost = "one task-model pass over labeled ∪ unlabeled, then b greedy distance updates"
 
@@ -235,6 +247,9 @@ class MCDropout(Strategy):
     (segmentation: per pixel, averaged over the image)."""
 
     name = "mc_dropout"
+    label = "MC-Dropout"
+    color = "tab:purple"
+    settings = ("strategies",)
     paper = "Gal & Ghahramani, ICML 2016; Gal et al., ICML 2017 (variation ratios)"
     cost = "10 dropout passes (the deterministic trunk once, the dropout head 10 times where they split)"
     acquisition = staticmethod(variation_ratio)
@@ -251,6 +266,9 @@ class DBAL(MCDropout):
     entropy of the mean of ``passes`` MC-dropout predictions."""
 
     name = "dbal"
+    label = "DBAL"
+    color = "tab:orange"
+    settings = ("strategies",)
     paper = "Gal, Islam & Ghahramani, ICML 2017 (max entropy)"
     acquisition = staticmethod(predictive_entropy)
 
@@ -278,6 +296,10 @@ class Ensembles(Strategy):
     of their votes."""
 
     name = "ensembles"
+    label = "Ensembles w. VarR"
+    color = "tab:green"
+    settings = ("strategies",)
+    relative_cost = 5.0
     paper = "Beluch, Genewein, Nürnberger & Köhler, CVPR 2018"
     cost = "trains members − 1 extra task models; one pass of each member over the unlabeled pool"
 
@@ -313,6 +335,10 @@ class QBC(Ensembles):
     predictions averaged over the image."""
 
     name = "qbc"
+    label = "QBC"
+    color = "tab:brown"
+    settings = ("strategies",)
+    relative_cost = 5.0
     paper = "Kuo, Häne, Yuh, Mukherjee & Malik, MICCAI 2018"
 
     def acquisition(self, probs: torch.Tensor) -> torch.Tensor:
@@ -355,6 +381,10 @@ class SuggestiveAnnotation(Strategy):
     unlabeled pool in the cosine similarity of the task model's pooled features (representativeness)."""
 
     name = "sa"
+    label = "SA"
+    color = "tab:pink"
+    settings = ("strategies",)
+    relative_cost = 5.0
     paper = "Yang et al., MICCAI 2017"
     cost = "trains members bootstrapped models; one pass of each over the unlabeled pool, one feature pass"
 
@@ -381,6 +411,10 @@ class DiscriminatorOnly(Strategy):
     unlabeled images are picked, as in Algorithm 2."""
 
     name = "dis_only"
+    label = "D alone"
+    color = "tab:cyan"
+    settings = ("vaal",)
+    relative_cost = 2.0
     paper = "VAAL ablation, paper §5.1"
 
     def fit(self, ctx: Context) -> None:
@@ -406,6 +440,10 @@ class FixedVAEDiscriminator(Strategy):
     autoencoder at all, so we read "fixed" as "not shaped by the adversarial game"."""
 
     name = "fixed_vae_dis"
+    label = "Fixed VAE + D"
+    color = "tab:olive"
+    settings = ("vaal",)
+    relative_cost = 2.5
     paper = "VAAL ablation, paper §5.1"
 
     def fit(self, ctx: Context) -> None:
@@ -433,6 +471,10 @@ class VAEWasserstein(Strategy):
     (:func:`vaal.wasserstein_to_labeled`), and the farthest are picked."""
 
     name = "vae_w2"
+    label = "VAE alone (W2)"
+    color = "darkgoldenrod"
+    settings = ("vaal",)
+    relative_cost = 2.0
     paper = "VAAL ablation, paper §5.1"
 
     def fit(self, ctx: Context) -> None:

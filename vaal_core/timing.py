@@ -17,7 +17,8 @@ from typing import Callable
 import pandas as pd
 import torch
 
-from .config import Experiment, run_key
+from .config import Experiment
+from .keys import run_key
 from .loop import device_label, prepare, seed_initial_pool, vae_store
 from .results import ResultsStore, resolve_results_dir
 from .runtime import ImageStore, derive_seed, resolve_device, seed_everything

@@ -1,0 +1,28 @@
+"""The key of a run in the results store (ARCHITECTURE.md §3): a content hash of everything that changes
+the run's numbers — the data, task and loop settings, the method, the seed, ``RESULTS_VERSION``, and the
+settings sections the method declares (``Strategy.settings``: VAAL's and its ablations' ``vaal``, the
+baselines' ``strategies``) — and of nothing that does not (chapter, preset name, paths, device, the list
+of other methods), so that two chapters asking for the same run share it."""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+
+from . import RESULTS_VERSION
+from .config import Experiment
+from .strategies import REGISTRY
+
+
+def run_key(exp: Experiment, method: str, seed: int) -> tuple[str, dict]:
+    """The 16-hex-digit key of one run (a method, ``"full"`` for the full-data bound, or ``"timing"``)
+    and the dict it hashes (stored as the run's ``config.json``)."""
+    d = {"data": dataclasses.asdict(exp.data), "task": dataclasses.asdict(exp.task),
+         "loop": dataclasses.asdict(exp.loop), "method": method, "seed": int(seed),
+         "results_version": RESULTS_VERSION}
+    if method == "full":  # the full-data bound has no cycles: only the validation share matters
+        d["loop"] = {"val_fraction": exp.loop.val_fraction}
+    for section in getattr(REGISTRY.get(method), "settings", ()):
+        d[section] = dataclasses.asdict(getattr(exp, section))
+    blob = json.dumps(d, sort_keys=True, default=str)
+    return hashlib.sha1(blob.encode()).hexdigest()[:16], d
