@@ -157,3 +157,30 @@ def test_scoring_never_runs_under_mixed_precision(monkeypatch):
     t.mc_scores(model, store, idx, 3, lambda p: p[:, :, 0].mean(0))
     t.member_scores([model, model], store, idx, lambda p: p[:, :, 0].mean(0))
     t.evaluate(model, store, torch.zeros(40, dtype=torch.long))
+
+
+def test_a_second_writer_of_the_same_run_is_refused(tmp_path):
+    import json as _json
+    import os
+
+    from vaal_core.results import RunLocked
+
+    store = ResultsStore(tmp_path)
+    with store.lock("k1"):
+        with pytest.raises(RunLocked, match="k1"):
+            with store.lock("k1"):
+                pass
+        with store.lock("k2"):  # a different run is fine
+            pass
+    assert not (tmp_path / "runs" / "k1" / ".lock").exists()  # released
+    # a lock left behind by a dead process on this host is taken over
+    import socket
+    (tmp_path / "runs" / "k3").mkdir(parents=True)
+    (tmp_path / "runs" / "k3" / ".lock").write_text(_json.dumps({"host": socket.gethostname(), "pid": 2 ** 22 + 7}))
+    with store.lock("k3"):
+        assert _json.loads((tmp_path / "runs" / "k3" / ".lock").read_text())["pid"] == os.getpid()
+    # one from another machine is not
+    (tmp_path / "runs" / "k3" / ".lock").write_text(_json.dumps({"host": "elsewhere", "pid": 1}))
+    with pytest.raises(RunLocked, match="elsewhere"):
+        with store.lock("k3"):
+            pass

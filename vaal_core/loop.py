@@ -311,10 +311,11 @@ def cpu_threads(device: torch.device):
 
 
 def run_job(exp: Experiment, method: str, seed: int, prep: Optional[Prepared] = None, verbose: bool = True):
-    """One run (a method × seed, or ``"full"`` for the full-data bound), single-threaded on the CPU."""
+    """One run (a method × seed, or ``"full"`` for the full-data bound), single-threaded on the CPU, holding
+    the run's lock (:meth:`ResultsStore.lock`): the entry point of every chapter and worker process."""
     prep = prep or prepare(exp)
     results = ResultsStore(resolve_results_dir(exp.results_dir))
-    with cpu_threads(prep.device):
+    with cpu_threads(prep.device), results.lock(run_key(exp, method, seed)[0]):
         if method == "full":
             return run_upper_bound(prep, seed, results, verbose)
         return run_method(prep, method, seed, results, verbose)

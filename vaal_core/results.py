@@ -16,8 +16,10 @@ restarted after a kill resumes at the first unfinished cycle with the same label
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import socket
 import subprocess
 import tempfile
 from functools import lru_cache
@@ -82,9 +84,54 @@ def resolve_results_dir(results_dir: str) -> Path:
     return (root or Path.cwd()) / p
 
 
+class RunLocked(RuntimeError):
+    """Another process is computing the same run (its lock file names which)."""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class ResultsStore:
     def __init__(self, root: str | os.PathLike):
         self.root = Path(root)
+
+    @contextlib.contextmanager
+    def lock(self, key: str):
+        """Hold ``runs/<key>/.lock`` while computing a run, so that writers of *different* runs share one
+        results folder safely (every file is written atomically) and a second writer of the *same* run —
+        another worker, another machine on a shared folder — fails at once instead of interleaving cycles.
+        A lock left by a dead process on this host is taken over; one from another host must be removed by
+        hand once that machine is known to have stopped (the error says which file)."""
+        path = self.run_dir(key) / ".lock"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        me = {"host": socket.gethostname(), "pid": os.getpid()}
+        for _ in range(2):
+            try:
+                fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            except FileExistsError:
+                try:
+                    holder = json.loads(path.read_text())
+                except (OSError, ValueError):
+                    holder = {}
+                if holder.get("host") == me["host"] and not _alive(int(holder.get("pid", -1))):
+                    path.unlink(missing_ok=True)  # stale: its process is gone
+                    continue
+                raise RunLocked(f"run {key} is being computed by {holder or 'another process'} ({path}); "
+                                "wait for it, or delete the lock file if that process is gone") from None
+            with os.fdopen(fd, "w") as f:
+                json.dump(me, f)
+            break
+        try:
+            yield
+        finally:
+            path.unlink(missing_ok=True)
 
     def run_dir(self, key: str) -> Path:
         return self.root / "runs" / key
