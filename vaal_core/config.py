@@ -144,6 +144,10 @@ class Experiment:
     device: str = "auto"
     # Runs side by side: None = one per CPU core on the CPU, one at a time on a GPU (loop.resolve_workers)
     workers: Optional[int] = None
+    # GPU runs: deterministic kernels where PyTorch has them (torch.use_deterministic_algorithms, cuDNN
+    # benchmark off), so that a resumed GPU run matches an uninterrupted one, at some cost in speed.
+    # CPU runs are deterministic already (one thread per run). Not part of the run key.
+    deterministic: bool = False
     # The settings a robustness chapter compares, label → nested overrides of this experiment
     # (e.g. {"b=10%": {"loop": {"budget_fraction": 0.1}}}); {} is the base experiment itself
     variants: dict = field(default_factory=dict)
@@ -427,6 +431,8 @@ def validate(exp: Experiment) -> None:
     if exp.data_root is not None and not os.path.isdir(os.path.expanduser(str(exp.data_root))):
         raise ValueError(f"data_root={exp.data_root!r} is not a directory; create it, point it at the "
                          f"data, or leave it None to search the default places")
+    if not isinstance(exp.deterministic, bool):
+        raise ValueError(f"deterministic={exp.deterministic!r} must be true or false")
     if exp.device not in ("auto", "cpu", "cuda") and not str(exp.device).startswith("cuda:"):
         raise ValueError(f"device={exp.device!r} must be auto, cpu, cuda or cuda:N")
     if exp.task.arch not in ("vgg16", "resnet18", "drn"):

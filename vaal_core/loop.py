@@ -75,6 +75,8 @@ def prepare(exp: Experiment) -> Prepared:
     """Validate, load the data, cut the pool and test subsets, put both on the device."""
     validate(exp)
     device = resolve_device(exp.device)
+    if exp.deterministic and device.type == "cuda":
+        deterministic_gpu()
     ds = load_dataset(exp.data.dataset, exp.data_root, image_size=exp.data.image_size)
     pool_pos = _subset(len(ds.train), exp.data.pool_size, exp.data.subset_seed, "pool_size")
     test_pos = _subset(len(ds.test), exp.data.test_size, exp.data.subset_seed + 1, "test_size")
@@ -96,6 +98,15 @@ def prepare(exp: Experiment) -> Prepared:
     val_targets = ds.train.targets[val_pos].clone() if val_pos is not None else None
     return Prepared(exp, ds, ds.train.targets[pool_pos].clone(), ds.test.targets[test_pos].clone(), store,
                     test_store, task, device, sizes, pool_pos, vaal_store, val_store, val_targets)
+
+
+def deterministic_gpu() -> None:
+    """Deterministic CUDA kernels where PyTorch has them; an operation without one raises instead of
+    silently differing between runs (``Experiment.deterministic``)."""
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # cuBLAS needs it before its first call
+    torch.backends.cudnn.benchmark = False
+    torch.backends.cudnn.deterministic = True
+    torch.use_deterministic_algorithms(True)
 
 
 def validation_positions(n_train: int, pool_pos: torch.Tensor, size: Optional[int],
