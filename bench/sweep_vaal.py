@@ -58,10 +58,9 @@ def _job(label: str, seed: int) -> dict:
     row = {"candidate": label, "seed": seed}
     t0 = time.perf_counter()
     if CANDIDATES[label] is None:
-        mask = torch.ones(prep.pool_size, dtype=torch.bool)
-        mask[initial] = False
         g = seed_everything(derive_seed(seed, "sweep-vaal-random"))
-        ctx = Context(prep.store, initial, mask.nonzero().squeeze(1), prep.sizes["budget"], prep.task, None, exp, g)
+        ctx = Context(prep.store, initial, loop.unlabeled_of(prep.pool_size, initial), prep.sizes["budget"],
+                      prep.task, None, exp, g)
         picked = RandomSampling().query(ctx)
     else:
         fit = held_out_fit(prep, seed, HOLD_OUT)

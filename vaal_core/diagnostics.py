@@ -39,7 +39,7 @@ class HeldOutFit:
 def held_out_fit(prep, seed: int, hold_out: float = 0.2) -> HeldOutFit:
     """Train VAAL's VAE and D on seed ``seed``'s initial pool minus ``hold_out`` of it, then score every
     pool sample. ``prep`` is a :func:`loop.prepare`'d experiment (its ``vaal`` settings are used)."""
-    from .loop import seed_initial_pool
+    from .loop import seed_initial_pool, unlabeled_of
 
     exp = prep.exp
     g = seed_everything(derive_seed(seed, "held-out-fit"))
@@ -47,9 +47,7 @@ def held_out_fit(prep, seed: int, hold_out: float = 0.2) -> HeldOutFit:
     perm = torch.randperm(len(initial), generator=g)
     n_out = int(round(hold_out * len(initial)))
     held, seen = initial[perm[:n_out]], initial[perm[n_out:]]
-    mask = torch.ones(prep.pool_size, dtype=torch.bool)
-    mask[initial] = False
-    unlabeled = mask.nonzero().squeeze(1)
+    unlabeled = unlabeled_of(prep.pool_size, initial)
     ctx = Context(prep.store, seen, unlabeled, prep.sizes["budget"], prep.task, None, exp, g,
                   prep.pool_targets[seen], prep.vaal_store)
     strategy = VAALSampling()

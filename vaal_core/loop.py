@@ -100,6 +100,13 @@ def prepare(exp: Experiment) -> Prepared:
                     test_store, task, device, sizes, pool_pos, vaal_store, val_store, val_targets)
 
 
+def unlabeled_of(n: int, labeled: torch.Tensor) -> torch.Tensor:
+    """The positions of ``range(n)`` not in ``labeled``, ascending: the unlabeled pool."""
+    mask = torch.ones(n, dtype=torch.bool)
+    mask[labeled] = False
+    return mask.nonzero().squeeze(1)
+
+
 def deterministic_gpu() -> None:
     """Deterministic CUDA kernels where PyTorch has them; an operation without one raises instead of
     silently differing between runs (``Experiment.deterministic``)."""
@@ -114,9 +121,7 @@ def validation_positions(n_train: int, pool_pos: torch.Tensor, size: Optional[in
     """``size`` seeded positions of the training split outside the pool (the sweeps' validation split)."""
     if size is None:
         return None
-    outside = torch.ones(n_train, dtype=torch.bool)
-    outside[pool_pos] = False
-    rest = outside.nonzero().squeeze(1)
+    rest = unlabeled_of(n_train, pool_pos)
     if size > len(rest):
         raise ValueError(f"val_size={size} would overlap the pool: only {len(rest)} training images lie outside "
                          f"the pool of {len(pool_pos)}; lower val_size or pool_size")
@@ -231,9 +236,7 @@ def run_method(prep: Prepared, method: str, seed: int, results: ResultsStore, ve
         t_lin = time.perf_counter()
         picked, info, history, t_fit = None, {}, None, t_lin
         if cycle < last:
-            mask = torch.ones(prep.pool_size, dtype=torch.bool)
-            mask[labeled] = False
-            unlabeled = mask.nonzero().squeeze(1)
+            unlabeled = unlabeled_of(prep.pool_size, labeled)
             ctx = Context(prep.store, labeled, unlabeled, sizes["budget"], prep.task, model, exp, g,
                           labels[labeled], prep.vaal_store)
             strategy.fit(ctx)

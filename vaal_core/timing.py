@@ -19,7 +19,7 @@ import torch
 
 from .config import Experiment
 from .keys import run_key
-from .loop import device_label, prepare, seed_initial_pool, vae_store
+from .loop import device_label, prepare, seed_initial_pool, unlabeled_of, vae_store
 from .results import ResultsStore, resolve_results_dir
 from .runtime import ImageStore, derive_seed, resolve_device, seed_everything
 from .strategies import Context, make_strategy
@@ -116,9 +116,7 @@ def run_timing(exp: Experiment, verbose: bool = True) -> dict:
     g = seed_everything(derive_seed(seed, "timing"))
     sizes = prep.sizes
     labeled = seed_initial_pool(prep, seed)
-    mask = torch.ones(prep.pool_size, dtype=torch.bool)
-    mask[labeled] = False
-    unlabeled = mask.nonzero().squeeze(1)
+    unlabeled = unlabeled_of(prep.pool_size, labeled)
     labels = prep.pool_targets[labeled]
     model = prep.task.build(prep.device)
     prep.task.fit(model, prep.store, labeled, labels, g)
