@@ -96,6 +96,7 @@ def test_per_sample_scale_does_not_depend_on_batch_size():
     assert torch.allclose(kr32, 2 * kr16)  # the released code's KL grows with the batch
 
 
+@pytest.mark.slow
 def test_vaal_training_losses_finite_and_discriminator_learns(tmp_path):
     exp = tiny(tmp_path, overrides={"vaal": {"iterations": 150, "width": 1 / 16, "z_dim": 16}})
     prep = loop.prepare(exp)
@@ -184,6 +185,7 @@ def _values(df):
     return df[VALUE_COLUMNS].sort_values(VALUE_COLUMNS[:5]).reset_index(drop=True)
 
 
+@pytest.mark.slow
 def test_cycles_grow_by_budget_and_never_overlap(tmp_path):
     exp = tiny(tmp_path, methods=["vaal"])
     prep = loop.prepare(exp)
@@ -202,6 +204,7 @@ def test_cycles_grow_by_budget_and_never_overlap(tmp_path):
     assert all(0 <= v <= 100 for v in acc["value"])
 
 
+@pytest.mark.slow
 def test_same_seed_same_picks_and_metrics(tmp_path):
     a = loop.run_experiment(tiny(tmp_path / "a"), verbose=False)
     b = loop.run_experiment(tiny(tmp_path / "b"), verbose=False)
@@ -361,6 +364,7 @@ def test_explicit_parameters_win_over_the_preset():
     assert exp.task.width == 1.0 and exp.task.epochs == 100  # the paper's settings stay
 
 
+@pytest.mark.slow
 def test_paper_preset_runs_end_to_end_on_cifar10_files(tmp_path):
     """The paper preset's code path (CIFAR-10 pickles, 3 channels, every method) on tiny real-format
     files, with tiny models: what a GPU user runs, minus the scale."""
@@ -377,6 +381,7 @@ def test_paper_preset_runs_end_to_end_on_cifar10_files(tmp_path):
     assert sorted(acc[acc.method == "vaal"]["n_labeled"]) == [20, 30, 40]  # 10 %, 15 %, 20 % of 200
 
 
+@pytest.mark.slow
 def test_parallel_workers_give_the_same_rows(tmp_path):
     a = loop.run_experiment(tiny(tmp_path / "one", methods=["random", "vaal"]), upper_bound=False,
                             verbose=False, workers=1)
