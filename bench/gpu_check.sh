@@ -16,13 +16,13 @@ timeout 100 "$py" -m bench.train | tee "$out/train.txt"
 # the paper preset on Fashion-MNIST: full-width VGG16, Adam 5e-4, its budget rule; only the length is cut
 timeout 150 "$py" - "$out" "$root" <<'PY' | tee "$out/paper_run.txt"
 import sys, time
-from vaal_core import config, loop
+from vaal_core import config, jobs
 out, root = sys.argv[1], sys.argv[2] or None
 exp = config.resolve("classification", "paper", dataset="fashion_mnist", seeds=[0], data_root=root,
                      methods=["vaal", "random"], results_dir=out + "/results",
                      overrides={"task": {"epochs": 3}, "vaal": {"passes": 1}, "loop": {"final_fraction": 0.15}})
 t0 = time.perf_counter()
-rows = loop.run_experiment(exp, upper_bound=False)
+rows = jobs.run_experiment(exp, upper_bound=False)
 print(rows[rows.metric.isin(["accuracy", "sampler/disc_auc"])][["method", "cycle", "metric", "value", "wall_s"]])
 print(f"paper preset, 1 seed, 2 cycles: {time.perf_counter() - t0:.0f} s")
 PY

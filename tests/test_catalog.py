@@ -5,7 +5,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from vaal_core import catalog, config, keys, loop
+from vaal_core import catalog, config, jobs, keys, loop
 from vaal_core.results import ResultsStore
 
 REPO = Path(__file__).resolve().parents[1]
@@ -48,7 +48,7 @@ def test_a_committed_run_is_reproduced(tmp_path):
         pytest.fail(f"run {key} (vaal, seed 0) is not in the committed store")
     fresh = config.with_overrides(exp, {"results_dir": str(tmp_path)})
     prep = loop.prepare(fresh)
-    with loop.cpu_threads(prep.device):
+    with jobs.cpu_threads(prep.device):
         got = loop.run_method(prep, "vaal", 0, ResultsStore(tmp_path), verbose=False, stop_after=1)
     cols = ["cycle", "n_labeled", "metric", "value"]
     want = want[want["cycle"] <= 1][cols].sort_values(["cycle", "metric"]).reset_index(drop=True)

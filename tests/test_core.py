@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 import torch
 
-from vaal_core import config, keys, loop, strategies, vaal
+from vaal_core import config, jobs, keys, loop, strategies, vaal
 from vaal_core.models import VAE, VGG16, Discriminator, ResNet18
 from vaal_core.results import ResultsStore, atomic_write_text
 from vaal_core.runtime import ImageStore, seed_everything
@@ -206,12 +206,12 @@ def test_cycles_grow_by_budget_and_never_overlap(tmp_path):
 
 @pytest.mark.slow
 def test_same_seed_same_picks_and_metrics(tmp_path):
-    a = loop.run_experiment(tiny(tmp_path / "a"), verbose=False)
-    b = loop.run_experiment(tiny(tmp_path / "b"), verbose=False)
+    a = jobs.run_experiment(tiny(tmp_path / "a"), verbose=False)
+    b = jobs.run_experiment(tiny(tmp_path / "b"), verbose=False)
     pd.testing.assert_frame_equal(_values(a), _values(b))
     for key in a["key"].unique():
         assert ResultsStore(tmp_path / "a").selections(key) == ResultsStore(tmp_path / "b").selections(key)
-    c = loop.run_experiment(tiny(tmp_path / "c", seeds=[5]), verbose=False)
+    c = jobs.run_experiment(tiny(tmp_path / "c", seeds=[5]), verbose=False)
     sel_a = ResultsStore(tmp_path / "a").selections(a[a.method == "random"]["key"].iloc[0])
     sel_c = ResultsStore(tmp_path / "c").selections(c[c.method == "random"]["key"].iloc[0])
     assert sel_a != sel_c  # another seed, another run
@@ -224,7 +224,7 @@ class Killed(Exception):
 @pytest.mark.parametrize("warm_start", [False, True])
 def test_kill_and_resume_gives_the_same_rows(tmp_path, monkeypatch, warm_start):
     over = {"loop": {"warm_start": warm_start}}
-    full = loop.run_experiment(tiny(tmp_path / "full", methods=["vaal"], overrides=over), upper_bound=False,
+    full = jobs.run_experiment(tiny(tmp_path / "full", methods=["vaal"], overrides=over), upper_bound=False,
                                verbose=False)
     real_save = ResultsStore.save_cycle
     calls = {"n": 0}
@@ -238,11 +238,11 @@ def test_kill_and_resume_gives_the_same_rows(tmp_path, monkeypatch, warm_start):
     monkeypatch.setattr(ResultsStore, "save_cycle", dying_save)
     exp = tiny(tmp_path / "killed", methods=["vaal"], overrides=over)
     with pytest.raises(Killed):
-        loop.run_experiment(exp, upper_bound=False, verbose=False)
+        jobs.run_experiment(exp, upper_bound=False, verbose=False)
     monkeypatch.setattr(ResultsStore, "save_cycle", real_save)
     part = ResultsStore(tmp_path / "killed").table()
     assert sorted(part[part.metric == "accuracy"]["cycle"]) == [0, 1]
-    resumed = loop.run_experiment(exp, upper_bound=False, verbose=False)
+    resumed = jobs.run_experiment(exp, upper_bound=False, verbose=False)
     pd.testing.assert_frame_equal(_values(full), _values(resumed))
     key = full["key"].iloc[0]
     assert ResultsStore(tmp_path / "full").selections(key) == ResultsStore(tmp_path / "killed").selections(key)
@@ -250,13 +250,13 @@ def test_kill_and_resume_gives_the_same_rows(tmp_path, monkeypatch, warm_start):
 
 def test_finished_run_trains_nothing(tmp_path, monkeypatch):
     exp = tiny(tmp_path, methods=["random"])
-    first = loop.run_experiment(exp, verbose=False)
+    first = jobs.run_experiment(exp, verbose=False)
 
     def boom(*a, **k):
         raise AssertionError("trained again")
 
     monkeypatch.setattr(loop, "_train_task", boom)
-    again = loop.run_experiment(exp, verbose=False)
+    again = jobs.run_experiment(exp, verbose=False)
     pd.testing.assert_frame_equal(_values(first), _values(again))
 
 
@@ -295,7 +295,7 @@ def test_atomic_write_keeps_the_old_file_when_interrupted(tmp_path, monkeypatch)
 
 
 def test_run_config_is_written_beside_the_rows(tmp_path):
-    rows = loop.run_experiment(tiny(tmp_path, methods=["random"]), upper_bound=False, verbose=False)
+    rows = jobs.run_experiment(tiny(tmp_path, methods=["random"]), upper_bound=False, verbose=False)
     key = rows["key"].iloc[0]
     cfg = json.loads((tmp_path / "runs" / key / "config.json").read_text())
     assert cfg["key"] == key and cfg["method"] == "random" and cfg["data"]["dataset"] == "digits"
@@ -341,14 +341,14 @@ def test_bad_parameters_fail_before_training(tmp_path, monkeypatch, kw, override
     monkeypatch.setattr(loop, "_train_task", lambda *a, **k: pytest.fail("training started"))
     with pytest.raises(ValueError, match=word):
         exp = config.resolve("classification", "smoke", results_dir=str(tmp_path), overrides=overrides, **kw)
-        loop.run_experiment(exp, verbose=False)
+        jobs.run_experiment(exp, verbose=False)
 
 
 def test_budget_larger_than_the_pool_fails_before_training(tmp_path, monkeypatch):
     monkeypatch.setattr(loop, "_train_task", lambda *a, **k: pytest.fail("training started"))
     exp = tiny(tmp_path, overrides={"loop": {"budget": 10_000}})
     with pytest.raises(ValueError, match="budget=10000 is larger than the unlabeled pool"):
-        loop.run_experiment(exp, verbose=False)
+        jobs.run_experiment(exp, verbose=False)
 
 
 def test_unknown_preset_and_env_override(tmp_path, monkeypatch):
@@ -375,7 +375,7 @@ def test_paper_preset_runs_end_to_end_on_cifar10_files(tmp_path):
                          results_dir=str(tmp_path / "res"), overrides={
                              "task": {"width": 1 / 16, "epochs": 1}, "vaal": {"width": 1 / 32, "iterations": 3},
                              "loop": {"final_fraction": 0.2}})
-    rows = loop.run_experiment(exp, verbose=False)
+    rows = jobs.run_experiment(exp, verbose=False)
     acc = rows[rows.metric == "accuracy"]
     assert set(acc["method"]) == set(exp.methods) | {"full"}
     assert sorted(acc[acc.method == "vaal"]["n_labeled"]) == [20, 30, 40]  # 10 %, 15 %, 20 % of 200
@@ -383,9 +383,9 @@ def test_paper_preset_runs_end_to_end_on_cifar10_files(tmp_path):
 
 @pytest.mark.slow
 def test_parallel_workers_give_the_same_rows(tmp_path):
-    a = loop.run_experiment(tiny(tmp_path / "one", methods=["random", "vaal"]), upper_bound=False,
+    a = jobs.run_experiment(tiny(tmp_path / "one", methods=["random", "vaal"]), upper_bound=False,
                             verbose=False, workers=1)
-    b = loop.run_experiment(tiny(tmp_path / "two", methods=["random", "vaal"]), upper_bound=False,
+    b = jobs.run_experiment(tiny(tmp_path / "two", methods=["random", "vaal"]), upper_bound=False,
                             verbose=False, workers=2)
     pd.testing.assert_frame_equal(_values(a), _values(b))
 
@@ -394,4 +394,4 @@ def test_a_failing_worker_reports_its_output(tmp_path):
     exp = tiny(tmp_path, methods=["random", "vaal"])
     exp.data.pool_size = 10 ** 6  # each worker re-validates the sizes against the data and fails
     with pytest.raises(RuntimeError, match="failed"):
-        loop._run_in_subprocesses([(exp, "random", 0)], 1, verbose=False)
+        jobs._run_in_subprocesses([(exp, "random", 0)], 1, verbose=False)

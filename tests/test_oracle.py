@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from vaal_core import config, loop, oracle
+from vaal_core import config, jobs, loop, oracle
 from vaal_core.data import DataSet, Split
 
 
@@ -107,4 +107,4 @@ def test_bad_robustness_settings_fail_at_resolve(tmp_path, opts, word):
 def test_too_many_missing_classes_fail_before_training(tmp_path, monkeypatch):
     monkeypatch.setattr(loop, "_train_task", lambda *a, **k: pytest.fail("training started"))
     with pytest.raises(ValueError, match="bias_missing_classes=10 must be smaller"):
-        loop.run_experiment(_smoke(tmp_path, bias_missing_classes=10), verbose=False)
+        jobs.run_experiment(_smoke(tmp_path, bias_missing_classes=10), verbose=False)

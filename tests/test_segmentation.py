@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from vaal_core import config, loop
+from vaal_core import config, jobs, loop
 from vaal_core.runtime import ImageStore
 from vaal_core.task import SegmentationTask, make_task
 
@@ -49,7 +49,7 @@ def test_segmentation_evaluate_reports_miou_and_classes(tmp_path):
 @pytest.mark.parametrize("method", list(config.SEGMENTATION_METHODS) + ["fixed_vae_dis", "dis_only", "vae_w2"])
 def test_one_cycle_of_every_segmentation_method(tmp_path, method):
     exp = seg_exp(tmp_path, methods=[method], overrides={"task": {"epochs": 1}, "vaal": {"iterations": 3}})
-    rows = loop.run_experiment(exp, upper_bound=False, verbose=False)
+    rows = jobs.run_experiment(exp, upper_bound=False, verbose=False)
     miou = rows[rows.metric == "miou"].sort_values("cycle")
     assert list(miou["n_labeled"]) == [20, 30]  # 10 % and 15 % of 200
     assert miou["value"].between(0, 100).all()

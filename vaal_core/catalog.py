@@ -35,7 +35,7 @@ def chapter_experiment(chapter: str, preset: str = "book", results_dir: Optional
 
 def chapter_jobs(chapter: str, preset: str = "book", results_dir: Optional[str] = None) -> list:
     """The (experiment, method, seed) jobs a chapter's preset runs (its variants', when it has any)."""
-    from .loop import variant_jobs
+    from .jobs import variant_jobs
 
     exp = chapter_experiment(chapter, preset, results_dir)
     return variant_jobs(exp, exp.variants or {"": {}}, CHAPTERS[chapter])[1]
@@ -44,7 +44,8 @@ def chapter_jobs(chapter: str, preset: str = "book", results_dir: Optional[str] 
 def chapter_rows(chapter: str, preset: str = "book", **resolve_kwargs):
     """A chapter's experiment, its prepared data and every row its preset reads (computing what the store
     lacks), with a ``variant`` column ("" without variants; "full data" for the full-pool bound)."""
-    from .loop import prepare, run_variants
+    from .jobs import run_variants
+    from .loop import prepare
 
     exp = config.resolve(chapter, preset, **resolve_kwargs)
     prep = prepare(exp)
@@ -95,7 +96,7 @@ def compute(chapters=None, preset: str = "book", results_dir: Optional[str] = No
             workers: Optional[int] = None, methods: Optional[list] = None) -> dict:
     """Compute every missing run (of ``methods`` only, when given), chapter by chapter; returns the wall
     seconds each chapter took."""
-    from .loop import run_jobs
+    from .jobs import run_jobs
     from .timing import run_timing
 
     seconds = {}

@@ -142,7 +142,7 @@ class Experiment:
     data_root: Optional[str] = None  # None: ~/.cache/vaal/data when it exists, then the system places
     results_dir: str = "results"
     device: str = "auto"
-    # Runs side by side: None = one per CPU core on the CPU, one at a time on a GPU (loop.resolve_workers)
+    # Runs side by side: None = one per CPU core on the CPU, one at a time on a GPU (jobs.resolve_workers)
     workers: Optional[int] = None
     # GPU runs: deterministic kernels where PyTorch has them (torch.use_deterministic_algorithms, cuDNN
     # benchmark off), so that a resumed GPU run matches an uninterrupted one, at some cost in speed.

@@ -4,16 +4,12 @@ One run = one method × one seed. Cycle 0 trains on the initial labeled pool (``
 pool, drawn at random from the seed: the same for every method); each later cycle adds the ``budget``
 samples the strategy picked after the previous one, until ``final_fraction``. Every finished cycle goes
 to the results store at once, so a killed run resumes after its last finished cycle and a rerun of a
-finished run trains nothing.
+finished run trains nothing. Scheduling many runs (worker processes, variants) is :mod:`jobs`'.
 """
 from __future__ import annotations
 
-import contextlib
 import io
-import json
 import os
-import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from typing import Optional
@@ -22,14 +18,14 @@ import pandas as pd
 import torch
 
 from . import __version__
-from .config import Experiment, validate, validate_sizes, with_overrides
+from .config import Experiment, validate, validate_sizes
 from .data import DataSet, load_dataset
 from .keys import run_key
 from .linear import linear_reference_accuracy
 from .oracle import initial_pool, noisy_labels, superclass_of
-from .results import ResultsStore, git_commit, resolve_results_dir
+from .results import ResultsStore, git_commit
 from .runtime import ImageStore, derive_seed, resolve_device, seed_everything
-from .strategies import REGISTRY, Context, check_selection, make_strategy
+from .strategies import Context, check_selection, make_strategy
 from .task import ClassificationTask, Task, make_task
 
 
@@ -288,149 +284,3 @@ def run_upper_bound(prep: Prepared, seed: int, results: ResultsStore, verbose: b
     if verbose:
         print(f"  full data seed {seed}: {prep.task.metric} {value:.2f} ({dt:.1f} s)", flush=True)
     return results.rows(key)
-
-
-def relative_cost(method: str) -> float:
-    """A run's rough cost (``Strategy.relative_cost``; 1 for the full-data bound), so the longest runs
-    start first and the pool of workers drains evenly."""
-    return getattr(REGISTRY.get(method), "relative_cost", 1.0)
-
-
-def resolve_workers(workers: Optional[int], device: torch.device, jobs: int) -> int:
-    """Parallel runs: ``None`` means one run per CPU core on the CPU and one at a time on a GPU.
-
-    On the CPU every run is single-threaded wherever it runs (:func:`cpu_threads`): its numbers then do
-    not depend on how many runs share the machine (oneDNN's results change with the thread count), two
-    single-threaded runs on 2 cores did ~1.3× the work of one 2-thread run, and a 2-thread run slowed
-    down ~50× whenever another process held a core (OpenMP spin-waiting; measured here)."""
-    if workers is None:
-        workers = 1 if device.type == "cuda" else (os.cpu_count() or 1)
-    if not isinstance(workers, int) or workers < 1:
-        raise ValueError(f"workers={workers!r} must be a positive integer or None")
-    return max(1, min(workers, jobs))
-
-
-@contextlib.contextmanager
-def cpu_threads(device: torch.device):
-    """One intra-op thread for a run on the CPU (see :func:`resolve_workers`); untouched on a GPU."""
-    if device.type != "cpu":
-        yield
-        return
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
-def run_job(exp: Experiment, method: str, seed: int, prep: Optional[Prepared] = None, verbose: bool = True):
-    """One run (a method × seed, or ``"full"`` for the full-data bound), single-threaded on the CPU, holding
-    the run's lock (:meth:`ResultsStore.lock`): the entry point of every chapter and worker process."""
-    prep = prep or prepare(exp)
-    results = ResultsStore(resolve_results_dir(exp.results_dir))
-    with cpu_threads(prep.device), results.lock(run_key(exp, method, seed)[0]):
-        if method == "full":
-            return run_upper_bound(prep, seed, results, verbose)
-        return run_method(prep, method, seed, results, verbose)
-
-
-def _run_in_subprocesses(todo: list, n_workers: int, verbose: bool) -> None:
-    """Each (experiment, method, seed) job in its own ``python -m vaal_core.worker`` process, at most
-    ``n_workers`` at a time.
-
-    Separate interpreters rather than a fork()ed pool: forking a process whose OpenMP threads have run
-    deadlocked here, and "spawn" needs the caller's main module to be importable, which a script
-    without a ``__main__`` guard is not. A failed job stops the experiment with its output.
-    """
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "VAAL_PROGRESS": "0"}
-    pending, running = list(todo), []
-    while pending or running:
-        while pending and len(running) < n_workers:
-            exp, m, s = pending.pop(0)
-            proc = subprocess.Popen([sys.executable, "-m", "vaal_core.worker", m, str(s)], stdin=subprocess.PIPE,
-                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-            proc.stdin.write(json.dumps(exp.to_dict(), default=str))
-            proc.stdin.close()
-            running.append((m, s, proc, time.perf_counter()))
-        time.sleep(0.2)
-        for job in list(running):
-            m, s, proc, t0 = job
-            if proc.poll() is None:
-                continue
-            running.remove(job)
-            out = proc.stdout.read()
-            if proc.returncode != 0:
-                for _, _, other, _ in running:
-                    other.kill()
-                raise RuntimeError(f"run {m} seed {s} failed (exit {proc.returncode}):\n{out}")
-            if verbose:
-                print(f"  {m:>13} seed {s}: done in {time.perf_counter() - t0:.0f} s", flush=True)
-
-
-def run_jobs(jobs: list, workers: Optional[int] = None, verbose: bool = True, preps: Optional[dict] = None) -> None:
-    """Run every unfinished (experiment, method, seed) job: in parallel worker processes when
-    :func:`resolve_workers` says so, in this process otherwise. ``preps`` maps ``id(experiment)`` to its
-    prepared data, reused (and filled) for the checks and in-process runs."""
-    preps = {} if preps is None else preps
-
-    def prep_of(e):
-        if id(e) not in preps:
-            preps[id(e)] = prepare(e)
-        return preps[id(e)]
-
-    todo = [(e, m, s) for e, m, s in jobs if not _finished(prep_of(e), m, s)]
-    if not todo:
-        return
-    first = todo[0][0]
-    n_workers = resolve_workers(workers if workers is not None else first.workers, prep_of(first).device, len(todo))
-    if n_workers > 1:
-        todo.sort(key=lambda j: -relative_cost(j[1]))
-        _run_in_subprocesses(todo, n_workers, verbose)
-    else:
-        for e, m, s in todo:
-            run_job(e, m, s, prep_of(e), verbose)
-
-
-def run_experiment(exp: Experiment, upper_bound: bool = True, verbose: bool = True,
-                   prep: Optional[Prepared] = None, workers: Optional[int] = None) -> pd.DataFrame:
-    """Every method × seed of ``exp`` (plus the full-data bound): the tidy rows of all its runs.
-
-    Finished cycles are read from the results store, never recomputed. With more than one worker the
-    runs go to single-threaded worker processes (:func:`resolve_workers`); each run's numbers do not
-    depend on which process ran it, only on its settings and seed.
-    """
-    return run_variants(exp, {"": {}}, upper_bound, verbose, workers, prep).drop(columns="variant")
-
-
-def run_variants(exp: Experiment, variants: dict, upper_bound: bool = True, verbose: bool = True,
-                 workers: Optional[int] = None, prep: Optional[Prepared] = None) -> pd.DataFrame:
-    """Every method × seed of ``exp`` under each variant (label → nested overrides, e.g.
-    ``{"b=10%": {"loop": {"budget_fraction": 0.1}}}``), all through one pool of workers; the rows get a
-    ``variant`` column. The full-data bound, when asked for, is the base experiment's."""
-    exps, jobs = variant_jobs(exp, variants, upper_bound)
-    preps = {id(exp): prep or prepare(exp)}
-    run_jobs(jobs, workers, verbose, preps)
-    results = ResultsStore(resolve_results_dir(exp.results_dir))
-    frames = [results.rows(run_key(e, m, s)[0]).assign(variant=label)
-              for label, e in exps.items() for s in e.seeds for m in e.methods]
-    if upper_bound:
-        frames += [results.rows(run_key(exp, "full", s)[0]).assign(variant="full data") for s in exp.seeds]
-    return pd.concat(frames, ignore_index=True)
-
-
-def variant_jobs(exp: Experiment, variants: dict, upper_bound: bool = True) -> tuple[dict, list]:
-    """The experiments of ``variants`` (label → overrides; {} is ``exp`` itself) and the jobs
-    (experiment, method, seed) that :func:`run_variants` runs for them, the full-data bound last."""
-    exps = {label: (with_overrides(exp, over) if over else exp) for label, over in variants.items()}
-    jobs = [(e, m, s) for e in exps.values() for s in e.seeds for m in e.methods]
-    if upper_bound:
-        jobs += [(exp, "full", s) for s in exp.seeds]
-    return exps, jobs
-
-
-def _finished(prep: Prepared, method: str, seed: int) -> bool:
-    results = ResultsStore(resolve_results_dir(prep.exp.results_dir))
-    key = run_key(prep.exp, method, seed)[0]
-    last = 0 if method == "full" else prep.sizes["cycles"] - 1
-    return last in results.finished_cycles(key, last)

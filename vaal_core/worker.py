@@ -1,4 +1,4 @@
-"""A worker process of :func:`loop.run_experiment`: ``python -m vaal_core.worker METHOD SEED`` with the
+"""A worker process of :func:`jobs.run_jobs`: ``python -m vaal_core.worker METHOD SEED`` with the
 resolved experiment as JSON on standard input. Runs that one job into the results store and exits."""
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 import sys
 
 from .config import experiment_from_dict
-from .loop import run_job
+from .jobs import run_job
 
 
 def main() -> None:
