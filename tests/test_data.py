@@ -144,7 +144,7 @@ def test_fashion_mnist_reads_idx_from_the_root(tmp_path, layout, compress):
 
 
 def test_fashion_mnist_missing_names_every_place(tmp_path, monkeypatch):
-    monkeypatch.setattr(data, "DEBIAN_FASHION_DIR", tmp_path / "no-debian")
+    monkeypatch.setattr(data.classification, "DEBIAN_FASHION_DIR", tmp_path / "no-debian")
     with pytest.raises(DataSetNotFound) as e:
         load_dataset("fashion_mnist", tmp_path)
     msg = str(e.value)

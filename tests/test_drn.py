@@ -6,9 +6,9 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from vaal_core.data.segmentation import STREET_CLASSES, make_street_scenes
 from vaal_core.drn import DRN, DilatedBlock
 from vaal_core.models import scaled
-from vaal_core.segdata import STREET_CLASSES, make_street_scenes
 
 WIDTH = 1 / 8  # small enough for CPU tests, the same layout as width 1
 

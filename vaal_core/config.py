@@ -218,7 +218,7 @@ SEGMENTATION_METHODS = ("vaal", "qbc", "coreset", "sa", "mc_dropout", "random") 
 ABLATION_METHODS = ("vaal", "fixed_vae_dis", "dis_only", "vae_w2", "random")  # Fig. 4
 
 # Segmentation (§4.2): a DRN task learner, Adam 5e-4, batch 8, 50 epochs; the VAE and D see the images
-# resized to vaal.image_size. CPU presets use the generated street scenes (vaal_core.segdata), which are
+# resized to vaal.image_size. CPU presets use the generated street scenes (vaal_core.data.segmentation), which are
 # synthetic: they exercise the method, they are not a benchmark.
 _SEG_PAPER = {
     "data": {"dataset": "cityscapes"},

@@ -19,7 +19,7 @@ from typing import Optional
 import numpy as np
 import torch
 
-from .data import DataSet, Split, _missing, register
+from .registry import DataSet, Split, not_found, register
 
 IGNORE = 255
 
@@ -141,7 +141,7 @@ def load_cityscapes(root: Path | None = None, image_size: int = 128, workers: Op
     found = _first_holding(searched, [f"{top}/{split}" for top in ("leftImg8bit", "gtFine")
                                       for split in ("train", "val")])
     if found is None:
-        raise _missing("cityscapes", "leftImg8bit/{train,val} and gtFine/{train,val} folders", searched,
+        raise not_found("cityscapes", "leftImg8bit/{train,val} and gtFine/{train,val} folders", searched,
                        "Cityscapes needs a login at https://www.cityscapes-dataset.com: download "
                        "leftImg8bit_trainvaltest.zip and gtFine_trainvaltest.zip and extract both into the "
                        "data_root (they unpack to leftImg8bit/ and gtFine/).")
@@ -174,7 +174,7 @@ def load_bdd100k(root: Path | None = None, image_size: int = 128, workers: Optio
     found = _first_holding(searched, [f"{top}/{split}" for top in ("images/10k", "labels/sem_seg/masks")
                                       for split in ("train", "val")])
     if found is None:
-        raise _missing("bdd100k", "images/10k/{train,val} and labels/sem_seg/masks/{train,val} folders",
+        raise not_found("bdd100k", "images/10k/{train,val} and labels/sem_seg/masks/{train,val} folders",
                        searched,
                        "BDD100K needs a login at https://bdd-data.berkeley.edu: download the 10K images "
                        "(bdd100k_images_10k.zip) and the semantic segmentation labels "
@@ -424,4 +424,4 @@ def load_street_scenes(root: Path | None = None, image_size: int = 64, n_train: 
     train = Split(*make_street_scenes(n_train, image_size, seed, stream=0))
     test = Split(*make_street_scenes(n_test, image_size, seed, stream=1))
     return DataSet("street_scenes", train, test, num_classes=len(STREET_CLASSES),
-                   class_names=list(STREET_CLASSES), source=f"generated (vaal_core.segdata, seed={seed})")
+                   class_names=list(STREET_CLASSES), source=f"generated (vaal_core.data.segmentation, seed={seed})")

@@ -1,136 +1,26 @@
-"""Data sets of the book: a registry of real loaders that return in-memory uint8 tensors.
-
-Every loader returns a :class:`DataSet` whose splits hold images as ``uint8`` tensors of shape
-``(N, C, H, W)`` and integer targets, so that a small data set can live on the device as one tensor
-(ARCHITECTURE.md §6) and the active-learning loop never does per-sample Python work.
-
-A missing data set raises :class:`DataSetNotFound`, naming every place that was searched and how to get
-the files. There is never a silent fallback to other data.
-
-Chapters: every chapter loads its data through :func:`load_dataset`.
-"""
+"""Classification data sets: digits, Fashion-MNIST, CIFAR-10/100, Caltech-256, ImageNet."""
 from __future__ import annotations
 
-import gzip
 import hashlib
 import os
-import pickle
 import warnings
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable
 
 import numpy as np
 import torch
 
-
-class DataSetNotFound(FileNotFoundError):
-    """A data set's files were not found in any of the places searched."""
-
-
-@dataclass
-class Split:
-    """One split of a data set.
-
-    images: uint8 tensor (N, C, H, W); targets: int64 tensor (N,) for classification;
-    coarse_targets: optional int64 (N,) super-class labels (CIFAR-100's 20 coarse classes).
-    """
-
-    images: torch.Tensor
-    targets: torch.Tensor
-    coarse_targets: Optional[torch.Tensor] = None
-
-    def __post_init__(self):
-        if self.images.dtype != torch.uint8 or self.images.dim() != 4:
-            raise ValueError(f"images must be a uint8 (N, C, H, W) tensor, got {self.images.dtype} "
-                             f"{tuple(self.images.shape)}")
-        if len(self.targets) != len(self.images):
-            raise ValueError(f"{len(self.images)} images but {len(self.targets)} targets")
-        if self.coarse_targets is not None and len(self.coarse_targets) != len(self.images):
-            raise ValueError(f"{len(self.images)} images but {len(self.coarse_targets)} coarse targets")
-
-    def __len__(self) -> int:
-        return len(self.images)
-
-
-@dataclass
-class DataSet:
-    """A loaded data set: train and test splits plus what the models need to know about it."""
-
-    name: str
-    train: Split
-    test: Split
-    num_classes: int
-    class_names: list = field(default_factory=list)
-    coarse_names: list = field(default_factory=list)
-    source: str = ""  # where the files were read from, for the chapter's provenance line
-
-    @property
-    def channels(self) -> int:
-        return int(self.train.images.shape[1])
-
-    @property
-    def image_size(self) -> int:
-        """The side of square images; for non-square ones (street scenes of Cityscapes) the height."""
-        return int(self.train.images.shape[-2])
-
-    def describe(self) -> str:
-        h, w = self.train.images.shape[-2:]
-        return (f"{self.name}: {len(self.train)} train / {len(self.test)} test images, "
-                f"{self.channels}×{h}×{w}, {self.num_classes} classes"
-                + (f", read from {self.source}" if self.source else ""))
-
-
-# ----------------------------------------------------------------------------------------------
-# registry
-
-_LOADERS: dict[str, Callable[..., DataSet]] = {}
-
-
-def register(name: str):
-    """Decorator: make a loader available to :func:`load_dataset` under ``name``."""
-
-    def deco(fn):
-        _LOADERS[name] = fn
-        return fn
-
-    return deco
-
-
-def available_datasets() -> list[str]:
-    return sorted(_LOADERS)
-
-
-def check_dataset_name(name: str) -> None:
-    """Raise a ValueError naming the parameter ``dataset`` when ``name`` is not registered."""
-    if name not in _LOADERS:
-        raise ValueError(f"dataset={name!r} is not a known data set; choose one of {available_datasets()}")
-
-
-DEFAULT_DATA_ROOT = Path("~/.cache/vaal/data")
-
-
-def load_dataset(name: str, data_root: str | os.PathLike | None = None, **kwargs) -> DataSet:
-    """Load data set ``name``; ``data_root`` is searched first (``~`` is expanded). Without one, the
-    default root ``~/.cache/vaal/data`` is searched when it exists, then each loader's system places."""
-    check_dataset_name(name)
-    if data_root:
-        root = Path(os.path.expanduser(str(data_root)))
-    else:
-        default = DEFAULT_DATA_ROOT.expanduser()
-        root = default if default.is_dir() else None
-    return _LOADERS[name](root, **kwargs)
-
-
-def pad_to(images: torch.Tensor, size: int) -> torch.Tensor:
-    """Zero-pad (N, C, h, w) images symmetrically to (N, C, size, size): 28×28 → 32×32."""
-    h, w = images.shape[-2:]
-    if h > size or w > size:
-        raise ValueError(f"cannot pad {h}×{w} images to {size}×{size}")
-    top, left = (size - h) // 2, (size - w) // 2
-    return torch.nn.functional.pad(images, (left, size - w - left, top, size - h - top))
-
+from .formats import (
+    _find_idx,
+    _image_files,
+    _subfolders,
+    _unpickle,
+    decode_images,
+    pad_to,
+    read_idx,
+    stratified_split,
+)
+from .registry import DataSet, DataSetNotFound, Split, not_found, register
 
 # ----------------------------------------------------------------------------------------------
 # digits: scikit-learn's 1,797 real 8×8 handwritten digits (ships with scikit-learn)
@@ -169,37 +59,6 @@ FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sanda
 DEBIAN_FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
 _FASHION_FILES = {"train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
                   "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")}
-
-
-def read_idx(path: Path) -> np.ndarray:
-    """Read an IDX file (the MNIST format; gzip-compressed when the name ends in .gz)."""
-    opener = gzip.open if str(path).endswith(".gz") else open
-    try:
-        with opener(path, "rb") as f:
-            data = f.read()
-    except (EOFError, gzip.BadGzipFile) as e:  # a cut-off download: report it like any other bad file
-        raise ValueError(f"{path}: truncated or corrupt gzip file ({e})") from e
-    if len(data) < 4 or data[0] != 0 or data[1] != 0:
-        raise ValueError(f"{path} is not an IDX file (bad magic number)")
-    dtypes = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
-    if data[2] not in dtypes:
-        raise ValueError(f"{path}: unknown IDX element type 0x{data[2]:02x}")
-    ndim = data[3]
-    if len(data) < 4 + 4 * ndim:
-        raise ValueError(f"{path}: truncated IDX header")
-    shape = tuple(int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
-    dtype = np.dtype(dtypes[data[2]])
-    n_bytes = len(data) - 4 - 4 * ndim
-    if n_bytes != int(np.prod(shape)) * dtype.itemsize:
-        raise ValueError(f"{path}: header says {shape} but the file holds {n_bytes} bytes of values")
-    return np.frombuffer(data, dtype=dtype, offset=4 + 4 * ndim).reshape(shape)
-
-
-def _find_idx(directory: Path, stem: str) -> Optional[Path]:
-    for name in (stem + ".gz", stem):
-        if (directory / name).is_file():
-            return directory / name
-    return None
 
 
 def _fashion_dirs(root: Path | None) -> list[Path]:
@@ -252,14 +111,6 @@ CIFAR10_FOLDER = "cifar-10-batches-py"
 CIFAR100_FOLDER = "cifar-100-python"
 _CIFAR10_FILES = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch", "batches.meta"]
 _CIFAR100_FILES = ["train", "test", "meta"]
-
-
-def _unpickle(path: Path) -> dict:
-    """One CIFAR pickle, with its keys as str (the official files were written by Python 2, so their
-    keys load as bytes; a re-pickled copy may have str keys)."""
-    with open(path, "rb") as f:
-        d = pickle.load(f, encoding="bytes")
-    return {k.decode("latin1") if isinstance(k, bytes) else k: v for k, v in d.items()}
 
 
 def _names(values) -> list[str]:
@@ -370,93 +221,6 @@ def load_cifar100(root: Path | None = None, download: bool = False, image_size: 
 
 
 # ----------------------------------------------------------------------------------------------
-# photographs in class folders (Caltech-256, ImageNet): decoded once into one uint8 tensor
-
-_IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png"}
-
-
-def _image_files(directory: Path) -> list[Path]:
-    """The image files directly in ``directory``, sorted by name so every machine sees the same order.
-
-    Only known image suffixes count: Caltech-256's folders hold a few stray non-image entries.
-    """
-    with os.scandir(directory) as entries:
-        names = sorted(e.name for e in entries
-                       if e.is_file() and os.path.splitext(e.name)[1].lower() in _IMAGE_SUFFIXES)
-    return [directory / n for n in names]
-
-
-def _subfolders(directory: Path) -> list[Path]:
-    with os.scandir(directory) as entries:
-        return [directory / n for n in sorted(e.name for e in entries if e.is_dir())]
-
-
-def _load_square(path: Path, size: int) -> np.ndarray:
-    """One image as an RGB (size, size, 3) uint8 array: shorter side resized to ``size``, centre-cropped."""
-    from PIL import Image
-
-    try:
-        with Image.open(path) as img:
-            # JPEG can decode at 1/2, 1/4 or 1/8 scale, never below the requested size: most photos are
-            # far larger than ``size``, and this skips most of the decoding work
-            img.draft("RGB", (size, size))
-            img = img.convert("RGB")  # Caltech-256 and ImageNet include grayscale and CMYK JPEGs
-    except (OSError, ValueError) as e:
-        raise ValueError(f"{path}: cannot decode the image ({e})") from e
-    w, h = img.size
-    scale = size / min(w, h)
-    w, h = max(size, round(w * scale)), max(size, round(h * scale))
-    img = img.resize((w, h), Image.Resampling.BICUBIC)
-    left, top = (w - size) // 2, (h - size) // 2
-    return np.asarray(img.crop((left, top, left + size, top + size)))
-
-
-def decode_images(paths: list[Path], image_size: int, workers: int | None = None) -> torch.Tensor:
-    """Decode ``paths`` into one uint8 tensor (N, 3, image_size, image_size), in the order given.
-
-    Images are converted to RGB, their shorter side resized to ``image_size`` and centre-cropped.
-    Pillow releases the GIL while decoding, so ``workers`` threads (default: up to 8) run in parallel.
-    """
-    out = np.empty((len(paths), 3, image_size, image_size), dtype=np.uint8)
-    chunk = 256  # one task per chunk, not per file: a million pending futures would cost gigabytes
-
-    def decode_chunk(start):
-        for i in range(start, min(start + chunk, len(paths))):
-            out[i] = _load_square(paths[i], image_size).transpose(2, 0, 1)
-
-    with ThreadPoolExecutor(workers or min(8, os.cpu_count() or 1)) as pool:
-        for _ in pool.map(decode_chunk, range(0, len(paths), chunk)):
-            pass  # iterating re-raises the first decoding error
-    return torch.from_numpy(out)
-
-
-def stratified_split(labels: np.ndarray, test_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted (train, test) index arrays holding ``test_fraction`` of every class in the test split.
-
-    Each class is shuffled by its own generator, seeded by (``seed``, class), so the split is the same on
-    every machine and one class's split does not depend on which other classes are present. A class
-    with at least two members keeps at least one in each split.
-    """
-    if not 0 < test_fraction < 1:
-        raise ValueError(f"test_fraction={test_fraction} must lie strictly between 0 and 1")
-    labels = np.asarray(labels)
-    train, test = [], []
-    for c in np.unique(labels):
-        members = np.flatnonzero(labels == c)
-        n_test = int(np.floor(test_fraction * len(members) + 0.5))
-        n_test = min(max(n_test, 1), len(members) - 1) if len(members) > 1 else 0
-        order = np.random.default_rng([seed, int(c)]).permutation(len(members))
-        test.append(members[order[:n_test]])
-        train.append(members[order[n_test:]])
-    return np.sort(np.concatenate(train)), np.sort(np.concatenate(test))
-
-
-def _missing(name: str, what: str, searched: list[Path], how: str) -> DataSetNotFound:
-    where = ", ".join(str(d) for d in searched) if searched else "nowhere (no data_root was given)"
-    return DataSetNotFound(f"{name}: no {what} in any of: {where}. {how}")
-
-
-# ----------------------------------------------------------------------------------------------
 # Caltech-256: the official 256_ObjectCategories folders
 
 @register("caltech256")
@@ -486,7 +250,7 @@ def load_caltech256(root: Path | None = None, image_size: int = 64, test_fractio
                 found = d
                 break
     if found is None:
-        raise _missing("caltech256", "category folders (001.ak47 … 256.toad)", searched,
+        raise not_found("caltech256", "category folders (001.ak47 … 256.toad)", searched,
                        "Download https://data.caltech.edu/records/nyy15-4j048/files/256_ObjectCategories.tar "
                        "and extract it into the data_root, or run "
                        "torchvision.datasets.Caltech256(data_root, download=True).")
@@ -571,7 +335,7 @@ def load_imagenet(root: Path | None = None, image_size: int = 64, cache: bool = 
     searched = [] if root is None else [root, root / "imagenet"]
     found = next((d for d in searched if (d / "train").is_dir() and (d / "val").is_dir()), None)
     if found is None:
-        raise _missing("imagenet", "train/ and val/ class folders", searched,
+        raise not_found("imagenet", "train/ and val/ class folders", searched,
                        "ImageNet needs a login at https://image-net.org: download ILSVRC2012_img_train.tar, "
                        "ILSVRC2012_img_val.tar and ILSVRC2012_devkit_t12.tar.gz into the data_root and run "
                        "torchvision.datasets.ImageNet(data_root, split='train') and split='val' once, which "
@@ -601,7 +365,3 @@ def load_imagenet(root: Path | None = None, image_size: int = 64, cache: bool = 
                                        np.asarray(targets, dtype=np.int64), found, image_size, workers, cache)
     return DataSet("imagenet", splits["train"], splits["val"], num_classes=len(classes),
                    class_names=classes, source=str(found))
-
-
-# The segmentation data sets register themselves in the same registry (they need the helpers above).
-from . import segdata  # noqa: E402,F401

@@ -1,4 +1,4 @@
-"""Tests of vaal_core.segdata: the Cityscapes and BDD100K loaders read tiny files written here in the
+"""Tests of vaal_core.data.segmentation: the Cityscapes and BDD100K loaders read tiny files written here in the
 real layouts; the synthetic street scenes are checked for determinism, content and class balance."""
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ import pytest
 import torch
 from PIL import Image
 
-from vaal_core import data, segdata
+from vaal_core import data
 from vaal_core.data import DataSetNotFound, load_dataset
-from vaal_core.segdata import (
+from vaal_core.data import segmentation as segdata
+from vaal_core.data.segmentation import (
     CITYSCAPES_CLASSES,
     STREET_CLASSES,
     load_bdd100k,
