@@ -11,14 +11,14 @@ import numpy as np
 import torch
 
 from .formats import (
-    _find_idx,
-    _image_files,
-    _subfolders,
-    _unpickle,
     decode_images,
+    find_idx,
+    image_files,
     pad_to,
     read_idx,
     stratified_split,
+    subfolders,
+    unpickle,
 )
 from .registry import DataSet, DataSetNotFound, Split, not_found, register
 
@@ -79,7 +79,7 @@ def load_fashion_mnist(root: Path | None = None, image_size: int = 32, download:
     ``download=True``, torchvision downloads it into ``root`` when none holds it.
     """
     searched = _fashion_dirs(root)
-    found = next((d for d in searched if all(_find_idx(d, s) for pair in _FASHION_FILES.values()
+    found = next((d for d in searched if all(find_idx(d, s) for pair in _FASHION_FILES.values()
                                                  for s in pair)), None)
     if found is None and download:
         if root is None:
@@ -97,8 +97,8 @@ def load_fashion_mnist(root: Path | None = None, image_size: int = 32, download:
               "download=True with a data_root (torchvision downloads them).")
     splits = {}
     for split, (img_stem, lbl_stem) in _FASHION_FILES.items():
-        x = torch.from_numpy(read_idx(_find_idx(found, img_stem)).copy())[:, None]  # (N,1,28,28)
-        y = torch.from_numpy(read_idx(_find_idx(found, lbl_stem)).astype(np.int64))
+        x = torch.from_numpy(read_idx(find_idx(found, img_stem)).copy())[:, None]  # (N,1,28,28)
+        y = torch.from_numpy(read_idx(find_idx(found, lbl_stem)).astype(np.int64))
         splits[split] = Split(pad_to(x, image_size), y)
     return DataSet("fashion_mnist", splits["train"], splits["test"], num_classes=10,
                    class_names=FASHION_CLASSES, source=str(found))
@@ -182,10 +182,10 @@ def load_cifar10(root: Path | None = None, download: bool = False, image_size: i
     """
     found = _locate_cifar("cifar10", root, CIFAR10_FOLDER, _CIFAR10_FILES, download, _download_cifar10,
                           "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz")
-    class_names = _names(_unpickle(found / "batches.meta")["label_names"])
+    class_names = _names(unpickle(found / "batches.meta")["label_names"])
 
     def split(files):
-        batches = [(found / f, _unpickle(found / f)) for f in files]
+        batches = [(found / f, unpickle(found / f)) for f in files]
         x = torch.cat([_cifar_images(b, p) for p, b in batches])
         y = torch.cat([_labels(b["labels"], len(class_names), p, "labels") for p, b in batches])
         return Split(x, y)
@@ -206,12 +206,12 @@ def load_cifar100(root: Path | None = None, download: bool = False, image_size: 
     """
     found = _locate_cifar("cifar100", root, CIFAR100_FOLDER, _CIFAR100_FILES, download, _download_cifar100,
                           "https://www.cs.toronto.edu/~kriz/cifar-100-python.tar.gz")
-    meta = _unpickle(found / "meta")
+    meta = unpickle(found / "meta")
     fine, coarse = _names(meta["fine_label_names"]), _names(meta["coarse_label_names"])
 
     def split(file):
         path = found / file
-        b = _unpickle(path)
+        b = unpickle(path)
         return Split(_cifar_images(b, path), _labels(b["fine_labels"], len(fine), path, "fine_labels"),
                      _labels(b["coarse_labels"], len(coarse), path, "coarse_labels"))
 
@@ -245,7 +245,7 @@ def load_caltech256(root: Path | None = None, image_size: int = 64, test_fractio
     found, folders = None, []
     for d in searched:
         if d.is_dir():
-            folders = [f for f in _subfolders(d) if f.name.partition(".")[0].isdigit()]
+            folders = [f for f in subfolders(d) if f.name.partition(".")[0].isdigit()]
             if folders:
                 found = d
                 break
@@ -258,7 +258,7 @@ def load_caltech256(root: Path | None = None, image_size: int = 64, test_fractio
         folders = [f for f in folders if f.name.partition(".")[2] != "clutter"]
     files, labels = [], []
     for c, folder in enumerate(folders):
-        images = _image_files(folder)
+        images = image_files(folder)
         if not images:
             raise ValueError(f"caltech256: {folder} holds no images; the extraction looks incomplete")
         files += images
@@ -340,14 +340,14 @@ def load_imagenet(root: Path | None = None, image_size: int = 64, cache: bool = 
                        "ILSVRC2012_img_val.tar and ILSVRC2012_devkit_t12.tar.gz into the data_root and run "
                        "torchvision.datasets.ImageNet(data_root, split='train') and split='val' once, which "
                        "unpacks them into train/<wnid>/ and val/<wnid>/.")
-    classes = [d.name for d in _subfolders(found / "train")]
+    classes = [d.name for d in subfolders(found / "train")]
     if not classes:
         raise ValueError(f"imagenet: {found / 'train'} holds no class folders")
-    if _image_files(found / "val"):
+    if image_files(found / "val"):
         raise ValueError(f"imagenet: {found / 'val'} holds loose images; sort them into val/<wnid>/ folders "
                          "(torchvision.datasets.ImageNet(data_root, split='val') does this)")
     index = {wnid: c for c, wnid in enumerate(classes)}
-    val_classes = [d.name for d in _subfolders(found / "val")]
+    val_classes = [d.name for d in subfolders(found / "val")]
     unknown = [w for w in val_classes if w not in index]
     if unknown:
         raise ValueError(f"imagenet: val classes {unknown[:10]} are not among the {len(classes)} train classes")
@@ -356,7 +356,7 @@ def load_imagenet(root: Path | None = None, image_size: int = 64, cache: bool = 
     for split, wnids in (("train", classes), ("val", val_classes)):
         files, targets = [], []
         for wnid in wnids:
-            images = _image_files(found / split / wnid)
+            images = image_files(found / split / wnid)
             if split == "train" and not images:
                 raise ValueError(f"imagenet: {found / split / wnid} holds no images")
             files += images

@@ -46,14 +46,14 @@ def read_idx(path: Path) -> np.ndarray:
     return np.frombuffer(data, dtype=dtype, offset=4 + 4 * ndim).reshape(shape)
 
 
-def _find_idx(directory: Path, stem: str) -> Optional[Path]:
+def find_idx(directory: Path, stem: str) -> Optional[Path]:
     for name in (stem + ".gz", stem):
         if (directory / name).is_file():
             return directory / name
     return None
 
 
-def _unpickle(path: Path) -> dict:
+def unpickle(path: Path) -> dict:
     """One CIFAR pickle, with its keys as str (the official files were written by Python 2, so their
     keys load as bytes; a re-pickled copy may have str keys)."""
     with open(path, "rb") as f:
@@ -67,7 +67,7 @@ def _unpickle(path: Path) -> dict:
 _IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png"}
 
 
-def _image_files(directory: Path) -> list[Path]:
+def image_files(directory: Path) -> list[Path]:
     """The image files directly in ``directory``, sorted by name so every machine sees the same order.
 
     Only known image suffixes count: Caltech-256's folders hold a few stray non-image entries.
@@ -78,12 +78,12 @@ def _image_files(directory: Path) -> list[Path]:
     return [directory / n for n in names]
 
 
-def _subfolders(directory: Path) -> list[Path]:
+def subfolders(directory: Path) -> list[Path]:
     with os.scandir(directory) as entries:
         return [directory / n for n in sorted(e.name for e in entries if e.is_dir())]
 
 
-def _load_square(path: Path, size: int) -> np.ndarray:
+def load_square(path: Path, size: int) -> np.ndarray:
     """One image as an RGB (size, size, 3) uint8 array: shorter side resized to ``size``, centre-cropped."""
     from PIL import Image
 
@@ -114,7 +114,7 @@ def decode_images(paths: list[Path], image_size: int, workers: int | None = None
 
     def decode_chunk(start):
         for i in range(start, min(start + chunk, len(paths))):
-            out[i] = _load_square(paths[i], image_size).transpose(2, 0, 1)
+            out[i] = load_square(paths[i], image_size).transpose(2, 0, 1)
 
     with ThreadPoolExecutor(workers or min(8, os.cpu_count() or 1)) as pool:
         for _ in pool.map(decode_chunk, range(0, len(paths), chunk)):
