@@ -14,7 +14,8 @@ import torch
 
 from .runtime import derive_seed
 
-# Fashion-MNIST has no super-classes: visually similar groups, defined here (class ids of data.classification.FASHION_CLASSES)
+# Fashion-MNIST has no super-classes: visually similar groups, defined here (class ids of
+# data.classification.FASHION_CLASSES)
 FASHION_GROUPS = {
     "tops": [0, 2, 3, 4, 6],  # T-shirt/top, Pullover, Dress, Coat, Shirt
     "footwear": [5, 7, 9],  # Sandal, Sneaker, Ankle boot
