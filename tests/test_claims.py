@@ -37,6 +37,20 @@ def test_beats_compares_with_the_strongest_baseline():
     assert same["diff"] == 0.0 and same["verdict"] == claims.INCONCLUSIVE
 
 
+def test_no_verdict_from_runs_not_computed_yet():
+    r = rows({"vaal": 2.0, "coreset": 1.0, "random": 0.0})
+    gone = claims.beats(r[r["method"] != "vaal"], "accuracy", "vaal", ["coreset", "random"])
+    assert gone["verdict"] == claims.NOT_MEASURED and np.isnan(gone["diff"]) and gone["seeds"] == 0
+    # the strongest baseline (Core-set) not computed yet: Random's difference is shown, no verdict drawn
+    part = claims.beats(r[r["method"] != "coreset"], "accuracy", "vaal", ["coreset", "random"])
+    assert part["verdict"] == claims.NOT_MEASURED and part["against"] == "Random" and part["diff"] > 1.5
+    unfinished = claims.beats(r, "accuracy", "vaal", ["coreset", "random"], complete=False)
+    assert unfinished["verdict"] == claims.NOT_MEASURED and unfinished["low"] > 0
+    assert "not computed yet" in claims.report_row("Fig. 2", "c", "s", gone)["measured"]
+    assert claims.verdict_counts(pd.DataFrame({"verdict": [claims.NOT_MEASURED, claims.SUPPORTED]})) == {
+        claims.SUPPORTED: 1, claims.CONTRADICTED: 0, claims.INCONCLUSIVE: 0, claims.NOT_MEASURED: 1}
+
+
 def test_faster_uses_every_timed_query():
     t = pd.DataFrame({"method": ["vaal", "coreset", "ensembles"], "median_s": [1.0, 3.0, 2.0],
                       "min_s": [0.9, 2.5, 1.05], "max_s": [1.1, 3.5, 2.5]})

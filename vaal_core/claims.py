@@ -6,7 +6,8 @@ paired AUBC difference A − B (over seeds, :mod:`stats`) lies above 0, **contra
 0, and **inconclusive at this scale** when it contains 0. "Beats every baseline" compares with the
 strongest one: the baseline with the highest mean AUBC in that setting. Table 1's speed claim compares
 the measured query times: supported when every timed VAAL query was faster than every timed query of the
-other method, contradicted when every one was slower, inconclusive otherwise.
+other method, contradicted when every one was slower, inconclusive otherwise. A claim whose runs the
+results store does not have yet (a chapter still being computed) is **not measured yet**.
 """
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from . import stats
 from .plots import method_label
 
 SUPPORTED, CONTRADICTED, INCONCLUSIVE = "supported", "contradicted", "inconclusive at this scale"
+NOT_MEASURED = "not measured yet"
+VERDICTS = (SUPPORTED, CONTRADICTED, INCONCLUSIVE, NOT_MEASURED)
 
 
 def verdict(low: float, high: float) -> str:
@@ -29,17 +32,23 @@ def verdict(low: float, high: float) -> str:
     return INCONCLUSIVE
 
 
-def beats(rows: pd.DataFrame, metric: str, method: str, others: list) -> dict:
+def beats(rows: pd.DataFrame, metric: str, method: str, others: list, complete: bool = True) -> dict:
     """``method`` against the strongest of ``others`` (highest mean AUBC) in one setting: the paired AUBC
-    difference with its interval, which baseline that was, and the verdict."""
+    difference with its interval, which baseline that was, and the verdict — "not measured yet" while some
+    of the setting's runs are missing (``complete=False``, or a method without rows): the numbers of the
+    finished runs are shown, no verdict is drawn from them."""
     present = [m for m in others if m in set(rows["method"])]
-    if method not in set(rows["method"]) or not present:
-        raise ValueError(f"{method!r} or every one of {others} is missing from the rows")
+    if method not in set(rows["method"]) or not present:  # runs not computed yet
+        nan = float("nan")
+        return {"against": ", ".join(method_label(m) for m in others), "diff": nan, "low": nan, "high": nan,
+                "seeds": 0, "verdict": NOT_MEASURED}
+    if len(present) < len(others):  # the strongest baseline may be among those not computed yet
+        complete = False
     a = stats.aubc(rows, metric, [method, *present])
     strongest = a.loc[present, "aubc"].idxmax()
     d = stats.aubc_differences(rows, metric, reference=strongest, methods=[method]).loc[method]
     return {"against": method_label(strongest), "diff": d["diff"], "low": d["low"], "high": d["high"],
-            "seeds": int(d["seeds"]), "verdict": verdict(d["low"], d["high"])}
+            "seeds": int(d["seeds"]), "verdict": verdict(d["low"], d["high"]) if complete else NOT_MEASURED}
 
 
 def faster(table: pd.DataFrame, method: str, others: list) -> dict:
@@ -59,8 +68,9 @@ def faster(table: pd.DataFrame, method: str, others: list) -> dict:
 def report_row(figure: str, claim: str, scale: str, result: dict, unit: str = "AUBC points") -> dict:
     """One row of the report table from :func:`beats`' result."""
     ci = "" if pd.isna(result["low"]) else f" [{result['low']:+.2f}, {result['high']:+.2f}]"
-    return {"paper": figure, "claim": claim,
-            "measured": f"{result['diff']:+.2f}{ci} {unit} vs {result['against']}",
+    measured = ("runs not computed yet" if pd.isna(result["diff"])
+                else f"{result['diff']:+.2f}{ci} {unit} vs {result['against']}, {result['seeds']} seeds")
+    return {"paper": figure, "claim": claim, "measured": measured,
             "scale": scale, "verdict": result["verdict"]}
 
 
@@ -72,7 +82,7 @@ def timing_row(result: dict, scale: str) -> dict:
 
 def verdict_counts(table: pd.DataFrame) -> dict:
     counts = table["verdict"].value_counts()
-    return {v: int(counts.get(v, 0)) for v in (SUPPORTED, CONTRADICTED, INCONCLUSIVE)}
+    return {v: int(counts.get(v, 0)) for v in VERDICTS}
 
 
 def munjal_row(points: pd.DataFrame) -> Optional[dict]:

@@ -139,16 +139,42 @@ def run_variants(exp: Experiment, variants: dict, upper_bound: bool = True, verb
                  workers: Optional[int] = None, prep: Optional[Prepared] = None) -> pd.DataFrame:
     """Every method × seed of ``exp`` under each variant (label → nested overrides, e.g.
     ``{"b=10%": {"loop": {"budget_fraction": 0.1}}}``), all through one pool of workers; the rows get a
-    ``variant`` column. The full-data bound, when asked for, is the base experiment's."""
+    ``variant`` column. The full-data bound, when asked for, is the base experiment's.
+
+    With ``exp.compute == "stored"`` nothing is computed: only the runs the store has finished are read
+    (:func:`run_progress` says which), so a chapter whose runs are still being computed renders in minutes."""
     exps, jobs = variant_jobs(exp, variants, upper_bound)
     preps = {id(exp): prep or prepare(exp)}
-    run_jobs(jobs, workers, verbose, preps)
+    if exp.compute != "stored":
+        run_jobs(jobs, workers, verbose, preps)
+    done = run_progress(exp, variants, upper_bound, preps[id(exp)])
+    done = done[done["finished"]]
     results = ResultsStore(resolve_results_dir(exp.results_dir))
-    frames = [results.rows(run_key(e, m, s)[0]).assign(variant=label)
-              for label, e in exps.items() for s in e.seeds for m in e.methods]
-    if upper_bound:
-        frames += [results.rows(run_key(exp, "full", s)[0]).assign(variant="full data") for s in exp.seeds]
+    frames = [results.rows(key).assign(variant=label) for label, key in zip(done["variant"], done["key"])]
+    if not frames:
+        raise RuntimeError(f"{exp.chapter}: the results store {resolve_results_dir(exp.results_dir)} has no "
+                           f"finished run of this preset yet; compute them with "
+                           f"`python -m vaal_core.catalog compute {exp.chapter}` or set compute='missing'")
     return pd.concat(frames, ignore_index=True)
+
+
+def run_progress(exp: Experiment, variants: dict, upper_bound: bool = True,
+                 prep: Optional[Prepared] = None) -> pd.DataFrame:
+    """One row per run that :func:`run_variants` reads (variant, method, seed, key, cycles finished, cycles,
+    finished), the full-data bound (variant "full data") last."""
+    exps, _ = variant_jobs(exp, variants, upper_bound)
+    pool_size = (prep or prepare(exp)).pool_size
+    results = ResultsStore(resolve_results_dir(exp.results_dir))
+    out = []
+    runs = [(label, e, m, s) for label, e in exps.items() for s in e.seeds for m in e.methods]
+    runs += [("full data", exp, "full", s) for s in exp.seeds] if upper_bound else []
+    for label, e, m, s in runs:
+        key = run_key(e, m, s)[0]
+        n = 1 if m == "full" else e.sizes(pool_size)["cycles"]
+        done = len(results.finished_cycles(key, n - 1))
+        out.append({"variant": label, "method": m, "seed": s, "key": key, "cycles finished": done,
+                    "cycles": n, "finished": done == n})
+    return pd.DataFrame(out)
 
 
 def variant_jobs(exp: Experiment, variants: dict, upper_bound: bool = True) -> tuple[dict, list]:

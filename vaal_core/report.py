@@ -13,12 +13,37 @@ from .plots import method_label
 from .results import git_commit, summarize
 
 
+def present(rows: pd.DataFrame, names, column: str = "method") -> list:
+    """The ``names`` (methods, or variant labels with ``column="variant"``) that have rows, in order: what a
+    chapter whose runs are still being computed can show."""
+    have = set(rows[column])
+    return [n for n in names if n in have]
+
+
+def progress_table(progress: pd.DataFrame) -> pd.DataFrame:
+    """From :func:`jobs.run_progress`: per variant × method, how many of the preset's seeds have finished
+    (and, for unfinished runs, how many cycles they have)."""
+    def cell(g):
+        part = g[~g["finished"] & (g["cycles finished"] > 0)]
+        extra = "".join(f", seed {s} at {c}/{n} cycles" for s, c, n in
+                        zip(part["seed"], part["cycles finished"], part["cycles"]))
+        return f"{int(g['finished'].sum())} of {len(g)}{extra}"
+
+    t = progress.groupby(["variant", "method"], sort=False)[["seed", "cycles finished", "cycles", "finished"]] \
+        .apply(cell).unstack("method")
+    t.columns = [method_label(m) for m in t.columns]
+    t.index = [v or "runs" for v in t.index]
+    t.index.name = "finished runs (seeds)"
+    return t.fillna("")
+
+
 def curve_table(df: pd.DataFrame, metric: str, methods: list | None = None) -> pd.DataFrame:
-    """One row per % labeled, one column per method, cells "mean ± std (runs)"."""
+    """One row per % labeled, one column per method, cells "mean ± std" over the runs ("mean (1 run)")."""
     s = summarize(df, metric)
     if methods is not None:
         s = s[s["method"].isin(methods)]
-    s["cell"] = [f"{m:.2f} ± {sd:.2f}" for m, sd in zip(s["mean"], s["std"])]
+    s["cell"] = [f"{m:.2f} ± {sd:.2f}" if n > 1 else f"{m:.2f} (1 run)"
+                 for m, sd, n in zip(s["mean"], s["std"], s["runs"])]
     s["% labeled"] = (100 * s["labeled_fraction"]).round(1)
     t = s.pivot_table(index=["% labeled", "n_labeled"], columns="method", values="cell", aggfunc="first")
     order = [m for m in (methods or sorted(t.columns)) if m in t.columns]
@@ -106,9 +131,17 @@ def _ci(mean: float, lo: float, hi: float) -> str:
     return f"{mean:+.2f} [{lo:+.2f}, {hi:+.2f}]"
 
 
+def _not_yet(method: str) -> pd.DataFrame:
+    """The table a comparison shows while the method it compares with has no finished run."""
+    return pd.DataFrame({"": [f"{method_label(method)} has no finished run yet: nothing to compare with"]},
+                        index=[""])
+
+
 def paired_table(df: pd.DataFrame, metric: str, methods: list | None = None, baseline: str = "random") -> pd.DataFrame:
     """Per % labeled (after the shared first cycle) and method: the paired difference to ``baseline``
     (mean over seeds, 95 % t interval), a ✓ where the interval excludes 0 (:func:`stats.paired_differences`)."""
+    if baseline not in set(df["method"]):
+        return _not_yet(baseline)
     d = stats.paired_differences(df, metric, baseline, methods)
     d = d[d["labeled_fraction"] > d["labeled_fraction"].min()] if len(d) else d
     d["cell"] = [_ci(m, lo, hi) + (" ✓" if x else "")
@@ -124,6 +157,8 @@ def paired_table(df: pd.DataFrame, metric: str, methods: list | None = None, bas
 def aubc_table(df: pd.DataFrame, metric: str, methods: list | None = None, reference: str = "random") -> pd.DataFrame:
     """Per method: AUBC (the curve's mean height over the labeled fractions, 0–100) with its 95 % t
     interval, and the paired AUBC difference to ``reference`` with its interval (:mod:`stats`)."""
+    if reference not in set(df["method"]):
+        return _not_yet(reference)
     a = stats.aubc(df, metric, methods)
     d = stats.aubc_differences(df, metric, reference, methods)
     out = pd.DataFrame({
@@ -238,7 +273,7 @@ def missing_class_counts(rows: pd.DataFrame, prep, results_dir: str) -> pd.DataF
                         "n_labeled": r["n_labeled"], "missing-class labels": count})
             if cycle in sel:
                 count += int(torch.isin(prep.pool_targets[torch.tensor(sel[cycle])], gone).sum())
-    return pd.DataFrame(out)
+    return pd.DataFrame(out, columns=["variant", "method", "seed", "cycle", "n_labeled", "missing-class labels"])
 
 
 def settings_table(exp: Experiment, prep) -> pd.DataFrame:
