@@ -45,6 +45,10 @@ def test_stored_mode_reads_finished_runs_and_computes_nothing(tmp_path):
     progress = jobs.run_progress(stored, exp.variants)
     assert progress["finished"].sum() == 1 and len(progress) == len(exp.variants) * len(exp.methods) + 1
     assert catalog.missing(["bias"], preset="smoke", results_dir=str(tmp_path))  # nothing else was computed
+    c = catalog.cost(["bias"], preset="smoke", results_dir=str(tmp_path)).loc["bias"]
+    assert c["runs"] == len(progress) and c["finished"] == 1 and c["worker_h"] > 0
+    # the biased Random run is estimated from the unbiased one; the other methods have no rate yet
+    assert c["left_worker_h"] > 0 and c["left_unestimated"] == len(progress) - 2
 
 
 def test_catalog_lists_the_robustness_variants_and_shares_the_base_runs():

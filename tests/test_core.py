@@ -334,6 +334,7 @@ def test_image_store_flip_and_normalisation():
     ({}, {"task": {"shift": -2}}, "shift"),
     ({}, {"data": {"val_size": 0}}, "val_size"),
     ({}, {"deterministic": "yes"}, "deterministic"),
+    ({}, {"compute": "never"}, "compute"),
     ({}, {"data": {"val_size": 10 ** 6}}, "val_size"),
     ({}, {"vaal": {"no_such_knob": 1}}, "no_such_knob"),
 ])

@@ -5,6 +5,8 @@ back. This module knows which runs each chapter's preset asks for, so that
 
 - ``python -m vaal_core.catalog missing`` lists the runs that the store lacks (the fast check that
   ``make test`` runs, through ``tests/test_catalog.py``, fails on any);
+- ``python -m vaal_core.catalog cost`` prints, per chapter, the worker hours its finished runs took and
+  an estimate for the rest (what the README's recompute time comes from);
 - ``python -m vaal_core.catalog keys`` prints the key of every run the chapters read (what belongs in
   the committed store; smoke and paper runs written to the same folder do not);
 - ``python -m vaal_core.catalog compute [CHAPTER ...]`` computes what is missing, chapter by chapter
@@ -17,6 +19,8 @@ from __future__ import annotations
 import argparse
 import time
 from typing import Optional
+
+import pandas as pd
 
 from . import config
 from .config import Experiment
@@ -92,6 +96,39 @@ def missing(chapters=None, preset: str = "book", results_dir: Optional[str] = No
     return out
 
 
+def cost(chapters=None, preset: str = "book", results_dir: Optional[str] = None) -> pd.DataFrame:
+    """Per chapter: its runs (a run shared with an earlier chapter counts for the first), how many have
+    finished, the worker seconds they took (the stored ``wall_s`` of every cycle: one single-threaded
+    worker each, slower when more workers than cores ran) and an estimate for the rest — each missing
+    cycle at the mean seconds per cycle of the finished runs of the same method on the same data set and
+    architecture (runs without such a rate are counted in ``left_unestimated``)."""
+    store = ResultsStore(resolve_results_dir(results_dir or "results"))
+    seen, runs = set(), []
+    for ch in chapters or CHAPTERS:
+        for exp, m, s in chapter_jobs(ch, preset, results_dir):
+            key = run_key(exp, m, s)[0]
+            if key in seen:
+                continue
+            seen.add(key)
+            rows = store.rows(key)
+            per_cycle = rows.drop_duplicates("cycle")["wall_s"] if len(rows) else pd.Series(dtype=float)
+            last = last_cycle(exp, m)
+            runs.append({"chapter": ch, "method": m, "setting": (exp.data.dataset, exp.task.arch),
+                         "cycles": last + 1, "done": len(store.finished_cycles(key, last)),
+                         "seconds": float(per_cycle.sum()), "per_cycle": per_cycle.mean()})
+    r = pd.DataFrame(runs)
+    rate = r[r["done"] > 0].groupby(["method", "setting"])["per_cycle"].mean()
+    r["left_s"] = [(c - d) * rate.get((m, st), float("nan")) if d < c else 0.0
+                   for m, st, c, d in zip(r["method"], r["setting"], r["cycles"], r["done"])]
+    r["finished"] = r["done"] == r["cycles"]
+    r["unestimated"] = r["left_s"].isna()
+    out = r.groupby("chapter", sort=False).agg(
+        runs=("method", "size"), finished=("finished", "sum"), worker_h=("seconds", "sum"),
+        left_worker_h=("left_s", "sum"), left_unestimated=("unestimated", "sum"))
+    out[["worker_h", "left_worker_h"]] /= 3600
+    return out
+
+
 def compute(chapters=None, preset: str = "book", results_dir: Optional[str] = None,
             workers: Optional[int] = None, methods: Optional[list] = None) -> dict:
     """Compute every missing run (of ``methods`` only, when given), chapter by chapter; returns the wall
@@ -116,7 +153,7 @@ def compute(chapters=None, preset: str = "book", results_dir: Optional[str] = No
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("command", choices=["missing", "compute", "keys"])
+    ap.add_argument("command", choices=["missing", "compute", "keys", "cost"])
     ap.add_argument("chapters", nargs="*", help=f"default: all of {[*CHAPTERS, *TABLE_CHAPTERS]}")
     ap.add_argument("--preset", default="book")
     ap.add_argument("--results-dir", default=None)
@@ -130,6 +167,9 @@ def main(argv=None):
         keys = {run_key(e, m, s)[0] for ch in (args.chapters or CHAPTERS)
                 for e, m, s in chapter_jobs(ch, args.preset, args.results_dir)}
         print("\n".join(sorted(keys)))
+        return
+    if args.command == "cost":
+        print(cost(args.chapters or None, args.preset, args.results_dir).round(2).to_string())
         return
     if args.command == "missing":
         rows = missing(args.chapters or None, args.preset, args.results_dir)
