@@ -19,13 +19,13 @@ import torch
 
 from . import __version__
 from .config import Experiment, validate, validate_sizes
-from .data import DataSet, load_dataset
+from .data import DataSet, check_dataset_name, load_dataset
 from .keys import run_key
 from .linear import linear_reference_accuracy
 from .oracle import initial_pool, noisy_labels, superclass_of
 from .results import ResultsStore, git_commit
 from .runtime import ImageStore, derive_seed, resolve_device, seed_everything
-from .strategies import Context, check_selection, make_strategy
+from .strategies import Context, check_method, check_selection, make_strategy
 from .task import ClassificationTask, Task, make_task
 
 
@@ -70,6 +70,9 @@ def device_label(device: torch.device) -> str:
 def prepare(exp: Experiment) -> Prepared:
     """Validate, load the data, cut the pool and test subsets, put both on the device."""
     validate(exp)
+    check_dataset_name(exp.data.dataset)
+    for m in exp.methods:
+        check_method(m)
     device = resolve_device(exp.device)
     if exp.deterministic and device.type == "cuda":
         deterministic_gpu()
