@@ -12,11 +12,12 @@ import math
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 from test_data import cifar_rows, dump, write_cifar10
 from test_data_segmentation import _write_bdd, _write_cityscapes
 
-from vaal_core import catalog, config, jobs, timing
+from vaal_core import catalog, config, data, jobs, loop, timing
 
 SHORT = {"task": {"epochs": 1, "min_steps": 0}, "vaal": {"iterations": 2}, "strategies": {"mc_passes": 2}}
 SEG = {"data": {"image_size": 32}, "loop": {"budget": 2}, "task": {"infer_batch_size": 8},
@@ -92,3 +93,15 @@ def test_timing_paper_preset_measures_every_method(tmp_path):
     out = timing.run_timing(exp, verbose=False)
     assert set(out["table"]["method"]) == {*exp.methods, "floor"}  # "floor": the cost every query pays
     assert (out["table"]["median_s"] > 0).all() and set(out["scaling"]["pool"]) == {20, 40}
+
+
+def test_bad_paper_scale_input_fails_before_training(tmp_path, monkeypatch):
+    """A data root without the data set, and a GPU asked for on a machine without one: each a message
+    naming the parameter and the fix, before any training."""
+    monkeypatch.setattr(loop, "_train_task", lambda *a, **k: pytest.fail("training started"))
+    exp = config.resolve("classification", "paper", data_root=str(tmp_path), results_dir=str(tmp_path / "r"))
+    with pytest.raises(data.DataSetNotFound, match=f"cifar10: .*{tmp_path}.*data_root"):
+        jobs.run_experiment(exp, verbose=False)
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="device='cuda' but no CUDA device.*'auto' or 'cpu'"):
+            jobs.run_experiment(config.with_overrides(exp, {"device": "cuda"}), verbose=False)
