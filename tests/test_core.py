@@ -1,4 +1,5 @@
 """Unit tests of the models, VAAL's losses and sampler, the loop and the results store."""
+import io
 import json
 
 import pandas as pd
@@ -396,3 +397,38 @@ def test_a_failing_worker_reports_its_output(tmp_path):
     exp.data.pool_size = 10 ** 6  # each worker re-validates the sizes against the data and fails
     with pytest.raises(RuntimeError, match="failed"):
         jobs._run_in_subprocesses([(exp, "random", 0)], 1, verbose=False)
+
+
+def test_one_worker_per_visible_gpu(tmp_path, monkeypatch):
+    """On CUDA each worker slot sees one GPU (CUDA_VISIBLE_DEVICES) and runs there as ``cuda``; checked
+    here with a fake Popen, since CI has no GPU."""
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 3)
+    monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+    cuda = torch.device("cuda")
+    assert jobs.worker_gpus(cuda) == ["0", "1", "2"] and jobs.worker_gpus(torch.device("cuda:1")) == ["1"]
+    assert jobs.resolve_workers(None, cuda, jobs=10) == 3 and jobs.resolve_workers(None, cuda, jobs=2) == 2
+    assert jobs.resolve_workers(None, torch.device("cuda:2"), jobs=10) == 1
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "4,6")
+    assert jobs.worker_gpus(cuda) == ["4", "6"] and jobs.worker_gpus(torch.device("cuda:1")) == ["6"]
+    assert jobs.worker_gpus(torch.device("cpu")) == []
+
+    started = []
+
+    class FakeProc:
+        def __init__(self, cmd, env, **kw):
+            self.returncode, self.stdout, self.env, self.cmd = 0, io.StringIO(""), env, cmd
+            self.stdin = io.StringIO()
+            self.stdin.close = lambda: started.append((cmd[-2], env["CUDA_VISIBLE_DEVICES"],
+                                                       json.loads(self.stdin.getvalue())["device"]))
+
+        def poll(self):
+            return 0
+
+    monkeypatch.setattr(jobs.subprocess, "Popen", FakeProc)
+    exp = tiny(tmp_path, methods=["random", "vaal"])
+    exp.device = "cuda"
+    todo = [(exp, m, s) for s in (0, 1) for m in ("random", "vaal")]
+    jobs._run_in_subprocesses(todo, 2, verbose=False, gpus=["4", "6"])
+    assert [g for _, g, _ in started[:2]] == ["4", "6"]  # the first two jobs on different GPUs
+    assert {d for _, _, d in started} == {"cuda"} and {g for _, g, _ in started} == {"4", "6"}
+    assert len(started) == 4

@@ -1,6 +1,6 @@
 """Running many experiments: which (experiment, method, seed) jobs a chapter needs, and where they run —
-in this process or in single-threaded worker processes (``python -m vaal_core.worker``), one per CPU
-core, the longest first. A single run is :mod:`loop`'s; this module only schedules them.
+in this process or in worker processes (``python -m vaal_core.worker``): single-threaded, one per CPU
+core, or one per visible GPU, the longest first. A single run is :mod:`loop`'s; this module only schedules them.
 """
 from __future__ import annotations
 
@@ -29,17 +29,30 @@ def relative_cost(method: str) -> float:
 
 
 def resolve_workers(workers: Optional[int], device: torch.device, jobs: int) -> int:
-    """Parallel runs: ``None`` means one run per CPU core on the CPU and one at a time on a GPU.
+    """Parallel runs: ``None`` means one run per CPU core on the CPU, and one run per visible GPU on CUDA
+    (``device="cuda"``; one GPU named, ``cuda:N``, runs one at a time). Each worker process then sees
+    only its GPU (:func:`worker_gpus`).
 
     On the CPU every run is single-threaded wherever it runs (:func:`cpu_threads`): its numbers then do
     not depend on how many runs share the machine (oneDNN's results change with the thread count), two
     single-threaded runs on 2 cores did ~1.3× the work of one 2-thread run, and a 2-thread run slowed
     down ~50× whenever another process held a core (OpenMP spin-waiting; measured here)."""
     if workers is None:
-        workers = 1 if device.type == "cuda" else (os.cpu_count() or 1)
+        workers = len(worker_gpus(device)) if device.type == "cuda" else (os.cpu_count() or 1)
     if not isinstance(workers, int) or workers < 1:
         raise ValueError(f"workers={workers!r} must be a positive integer or None")
     return max(1, min(workers, jobs))
+
+
+def worker_gpus(device: torch.device) -> list[str]:
+    """The GPUs that worker processes are placed on (``CUDA_VISIBLE_DEVICES`` ids): every visible one for
+    ``cuda``, the one named for ``cuda:N``; empty on the CPU."""
+    if device.type != "cuda":
+        return []
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+    ids = [v.strip() for v in visible.split(",") if v.strip()] if visible else \
+        [str(i) for i in range(torch.cuda.device_count())]
+    return [ids[device.index]] if device.index is not None else ids
 
 
 @contextlib.contextmanager
@@ -67,9 +80,10 @@ def run_job(exp: Experiment, method: str, seed: int, prep: Optional[Prepared] = 
         return run_method(prep, method, seed, results, verbose)
 
 
-def _run_in_subprocesses(todo: list, n_workers: int, verbose: bool) -> None:
+def _run_in_subprocesses(todo: list, n_workers: int, verbose: bool, gpus: Optional[list] = None) -> None:
     """Each (experiment, method, seed) job in its own ``python -m vaal_core.worker`` process, at most
-    ``n_workers`` at a time.
+    ``n_workers`` at a time. With ``gpus`` (ids, :func:`worker_gpus`), worker slot i sees only GPU
+    ``gpus[i % len(gpus)]`` (``CUDA_VISIBLE_DEVICES``) and runs on it as ``cuda``: one run per GPU.
 
     Separate interpreters rather than a fork()ed pool: forking a process whose OpenMP threads have run
     deadlocked here, and "spawn" needs the caller's main module to be importable, which a script
@@ -80,21 +94,26 @@ def _run_in_subprocesses(todo: list, n_workers: int, verbose: bool) -> None:
     while pending or running:
         while pending and len(running) < n_workers:
             exp, m, s = pending.pop(0)
+            slot = min(set(range(n_workers)) - {job[4] for job in running})
+            d, slot_env = exp.to_dict(), env
+            if gpus:
+                d["device"] = "cuda"
+                slot_env = {**env, "CUDA_VISIBLE_DEVICES": gpus[slot % len(gpus)]}
             proc = subprocess.Popen([sys.executable, "-m", "vaal_core.worker", m, str(s)], stdin=subprocess.PIPE,
-                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-            proc.stdin.write(json.dumps(exp.to_dict(), default=str))
+                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=slot_env)
+            proc.stdin.write(json.dumps(d, default=str))
             proc.stdin.close()
-            running.append((m, s, proc, time.perf_counter()))
+            running.append((m, s, proc, time.perf_counter(), slot))
         time.sleep(0.2)
         for job in list(running):
-            m, s, proc, t0 = job
+            m, s, proc, t0, _ = job
             if proc.poll() is None:
                 continue
             running.remove(job)
             out = proc.stdout.read()
             if proc.returncode != 0:
-                for _, _, other, _ in running:
-                    other.kill()
+                for other in running:
+                    other[2].kill()
                 raise RuntimeError(f"run {m} seed {s} failed (exit {proc.returncode}):\n{out}")
             if verbose:
                 print(f"  {m:>13} seed {s}: done in {time.perf_counter() - t0:.0f} s", flush=True)
@@ -118,7 +137,7 @@ def run_jobs(jobs: list, workers: Optional[int] = None, verbose: bool = True, pr
     n_workers = resolve_workers(workers if workers is not None else first.workers, prep_of(first).device, len(todo))
     if n_workers > 1:
         todo.sort(key=lambda j: -relative_cost(j[1]))
-        _run_in_subprocesses(todo, n_workers, verbose)
+        _run_in_subprocesses(todo, n_workers, verbose, worker_gpus(prep_of(first).device))
     else:
         for e, m, s in todo:
             run_job(e, m, s, prep_of(e), verbose)
