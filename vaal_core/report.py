@@ -75,6 +75,33 @@ def competence_table(df: pd.DataFrame, upper: pd.DataFrame, metric: str = "accur
     return pd.DataFrame(rows).set_index(["% labeled", "n_labeled"])
 
 
+def below_linear(df: pd.DataFrame, metric: str = "accuracy") -> pd.DataFrame:
+    """Every (method, seed, cycle) whose task learner fell below the linear model trained on the same
+    labeled set, worst first: the single failures a mean over seeds hides."""
+    key = ["method", "seed", "n_labeled"]
+    task = df[df["metric"] == metric].set_index(key)["value"]
+    lin = df[df["metric"] == "linear_accuracy"].set_index(key)["value"]
+    margin = (task - lin).dropna().sort_values()
+    out = pd.DataFrame({"task learner": task.reindex(margin.index), "linear on pixels": lin.reindex(margin.index),
+                        "margin": margin})
+    return out[out["margin"] < 0].assign(of=len(margin))
+
+
+def beside_paper(paper: pd.DataFrame, curves: pd.DataFrame, upper: pd.DataFrame, metric: str) -> pd.Series:
+    """Our mean at each of the paper's stated points (``reference.paper_numbers`` rows, ``at`` like
+    "fraction=0.4"; method "full data" is the full-pool bound); NaN where we ran no such point."""
+    ours = []
+    for method, at in zip(paper["method"], paper["at"]):
+        if method == "full data":
+            s = upper[upper["metric"] == metric]["value"]
+        else:
+            frac = float(at.split("=")[1])
+            s = curves[(curves["method"] == method.lower()) & (curves["metric"] == metric)]
+            s = s[(s["labeled_fraction"] - frac).abs() < 1e-6]["value"]
+        ours.append(round(s.mean(), 2) if len(s) else float("nan"))
+    return pd.Series(ours, index=paper.index)
+
+
 def sampler_table(df: pd.DataFrame, method: str = "vaal") -> pd.DataFrame:
     """What a discriminator-based sampler did per cycle (mean over seeds): D's AUC at separating the
     labeled from the unlabeled pool, its mean score (probability of *labeled*) on each, and the final

@@ -1,0 +1,51 @@
+"""The chapters' tables on hand-built rows: progress of a chapter being computed, failures below the
+linear model, the paper's points beside ours, tables whose baseline has no run yet."""
+import math
+
+import pandas as pd
+
+from vaal_core import report
+
+
+def rows(values: dict, metric: str = "accuracy") -> pd.DataFrame:
+    """values: (method, seed, n_labeled) → (task accuracy, linear accuracy)."""
+    out = []
+    for (m, s, n), (task, lin) in values.items():
+        for name, v in ((metric, task), ("linear_accuracy", lin)):
+            out.append({"method": m, "seed": s, "n_labeled": n, "labeled_fraction": n / 1000, "metric": name,
+                        "value": v})
+    return pd.DataFrame(out)
+
+
+def test_below_linear_lists_the_single_failures_worst_first():
+    r = rows({("vaal", 0, 100): (80.0, 79.0), ("vaal", 1, 100): (70.0, 78.0), ("random", 0, 200): (81.0, 81.5),
+              ("random", 1, 200): (85.0, 80.0)})
+    f = report.below_linear(r)
+    assert list(f.index) == [("vaal", 1, 100), ("random", 0, 200)]
+    assert f["margin"].tolist() == [-8.0, -0.5] and (f["of"] == 4).all()
+    assert report.below_linear(rows({("vaal", 0, 100): (80.0, 79.0)})).empty
+
+
+def test_beside_paper_reads_our_mean_at_the_stated_points():
+    r = rows({("vaal", 0, 400): (80.0, 0), ("vaal", 1, 400): (82.0, 0), ("random", 0, 100): (60.0, 0)})
+    upper = pd.DataFrame({"metric": ["accuracy"] * 2, "value": [90.0, 92.0]})
+    paper = pd.DataFrame({"method": ["VAAL", "Random", "full data"], "at": ["fraction=0.4", "fraction=0.4", "all"]})
+    ours = report.beside_paper(paper, r, upper, "accuracy")
+    assert ours.iloc[0] == 81.0 and math.isnan(ours.iloc[1]) and ours.iloc[2] == 91.0
+
+
+def test_progress_table_counts_finished_seeds_and_partial_cycles():
+    p = pd.DataFrame({"variant": ["", "", "", "full data"], "method": ["vaal", "vaal", "random", "full"],
+                      "seed": [0, 1, 0, 0], "cycles finished": [7, 3, 0, 1], "cycles": [7, 7, 7, 1],
+                      "finished": [True, False, False, True]})
+    t = report.progress_table(p)
+    assert t.loc["runs", "VAAL"] == "1 of 2, seed 1 at 3/7 cycles" and t.loc["runs", "Random"] == "0 of 1"
+    assert t.loc["full data", "full"] == "1 of 1" and t.loc["runs", "full"] == ""
+
+
+def test_comparisons_without_their_baseline_say_so():
+    r = rows({("vaal", 0, 100): (80.0, 79.0), ("vaal", 0, 200): (82.0, 79.0)})
+    for table in (report.paired_table(r, "accuracy", ["vaal"]), report.aubc_table(r, "accuracy", ["vaal"])):
+        assert "Random has no finished run yet" in table.iloc[0, 0]
+    assert report.present(r, ["coreset", "vaal", "random"]) == ["vaal"]
+    assert "(1 run)" in report.curve_table(r, "accuracy").iloc[0, 0]
