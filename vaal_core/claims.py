@@ -69,7 +69,8 @@ def report_row(figure: str, claim: str, scale: str, result: dict, unit: str = "A
     """One row of the report table from :func:`beats`' result."""
     ci = "" if pd.isna(result["low"]) else f" [{result['low']:+.2f}, {result['high']:+.2f}]"
     measured = ("runs not computed yet" if pd.isna(result["diff"])
-                else f"{result['diff']:+.2f}{ci} {unit} vs {result['against']}, {result['seeds']} seeds")
+                else f"{result['diff']:+.2f}{ci} {unit} vs {result['against']}, {result['seeds']} seed"
+                + ("s" if result["seeds"] != 1 else ""))
     return {"paper": figure, "claim": claim, "measured": measured,
             "scale": scale, "verdict": result["verdict"]}
 
