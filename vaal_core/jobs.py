@@ -162,7 +162,7 @@ def run_variants(exp: Experiment, variants: dict, upper_bound: bool = True, verb
 
     With ``exp.compute == "stored"`` nothing is computed: only the runs the store has finished are read
     (:func:`run_progress` says which), so a chapter whose runs are still being computed renders in minutes."""
-    exps, jobs = variant_jobs(exp, variants, upper_bound)
+    _, jobs = variant_jobs(exp, variants, upper_bound)
     preps = {id(exp): prep or prepare(exp)}
     if exp.compute != "stored":
         run_jobs(jobs, workers, verbose, preps)
