@@ -49,3 +49,29 @@ def test_comparisons_without_their_baseline_say_so():
         assert "Random has no finished run yet" in table.iloc[0, 0]
     assert report.present(r, ["coreset", "vaal", "random"]) == ["vaal"]
     assert "(1 run)" in report.curve_table(r, "accuracy").iloc[0, 0]
+
+
+def test_variant_curves_show_each_finished_variant_beside_the_others():
+    base = rows({("vaal", s, n): (70.0 + n / 100 + s, 60.0) for s in (0, 1) for n in (100, 200, 300)}
+                | {("random", s, n): (69.0 + n / 100 + s, 60.0) for s in (0, 1) for n in (100, 200, 300)})
+    hard = base.copy()
+    hard.loc[hard["metric"] == "accuracy", "value"] -= 5.0
+    full = pd.DataFrame({"method": ["full"] * 2, "seed": [0, 1], "n_labeled": [1000] * 2,
+                         "labeled_fraction": [1.0] * 2, "metric": ["accuracy"] * 2, "value": [90.0, 91.0]})
+    r = pd.concat([base.assign(variant="ε=0"), hard.assign(variant="ε=30%"), full.assign(variant="")])
+    vc = report.VariantCurves(r, {"ε=0": {}, "ε=10%": {}, "ε=30%": {}}, ["vaal", "coreset", "random"], "accuracy")
+    assert vc.variants == ["ε=0", "ε=30%"] and vc.methods == ["vaal", "random"] and vc.reference == "random"
+    rank = vc.ranking()
+    # mean over the cycles after the first: VAAL (72.5 + 73.5) / 2 + 0.5 = 73.0, Random one point lower
+    assert rank.loc["VAAL", "ε=0"] == 73.0 and rank.loc["Random", "ε=0"] == 72.0
+    assert rank.loc["VAAL", "ε=30%"] == 68.0
+    assert list(vc.curve_tables().columns.get_level_values(0).unique()) == ["ε=0", "ε=30%"]
+    means = vc.means()
+    assert means["ε=0"][("vaal", 0.3)] - means["ε=30%"][("vaal", 0.3)] == 5.0
+    aubc = vc.aubc()
+    assert set(aubc.index.get_level_values(0)) == {"ε=0", "ε=30%"}
+    # 13 and 8 points above the linear model on the labeled sets at 300 (mean over methods and seeds)
+    margin = vc.competence()
+    assert margin.loc[margin.index[2], "ε=0"] == 13.0 and margin.loc[margin.index[2], "ε=30%"] == 8.0
+    assert len(vc.plot().axes) == 2
+    assert report.VariantCurves(r.iloc[:0], {"a": {}}, ["vaal"], "accuracy").curve_tables().empty

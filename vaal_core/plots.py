@@ -17,6 +17,17 @@ def method_label(method: str) -> str:
     return METHOD_STYLE.get(method, (method, None))[0]
 
 
+def variant_grid(curves: dict, metric: str, methods: Optional[list] = None,
+                 upper: Optional[pd.DataFrame] = None):
+    """One :func:`curve_plot` per variant side by side, sharing the y axis (a robustness chapter's figure):
+    ``curves`` maps each variant's label to its rows."""
+    fig, axes = plt.subplots(1, len(curves), figsize=(5.2 * len(curves), 4), sharey=True, squeeze=False)
+    for ax, (label, df) in zip(axes[0], curves.items()):
+        curve_plot(df, metric, methods, upper=upper, ax=ax, title=label)
+    fig.tight_layout()
+    return fig
+
+
 def curve_plot(df: pd.DataFrame, metric: str, methods: Optional[list] = None, upper: Optional[pd.DataFrame] = None,
                reference: Optional[pd.DataFrame] = None, title: str = "", ylabel: str = "Mean Accuracy (%)",
                upper_label: str = "Top-1", ax=None, linear: bool = True):

@@ -9,7 +9,7 @@ import torch
 
 from . import __version__, stats
 from .config import Experiment
-from .plots import method_label
+from .plots import method_label, variant_grid
 from .results import git_commit, summarize
 
 
@@ -196,6 +196,56 @@ def aubc_table(df: pd.DataFrame, metric: str, methods: list | None = None, refer
                                 for m in a.index],
         "seeds": a["seeds"].to_numpy()}, index=[method_label(m) for m in a.index])
     return out
+
+
+class VariantCurves:
+    """A robustness chapter's rows (bias, budget, noise, architecture: the base experiment and its variants,
+    label → overrides from the preset) and the tables it shows per variant, side by side. Only the variants
+    and methods with rows are shown (all of them, once the chapter's runs are computed)."""
+
+    def __init__(self, rows: pd.DataFrame, variants, methods: list, metric: str):
+        self.variants = present(rows, variants, "variant")
+        self.methods = present(rows, methods)
+        self.metric = metric
+        self.rows = rows
+        self.curves = rows[rows["method"] != "full"]
+        self.upper = rows[rows["method"] == "full"]  # the base experiment's full-pool bound
+        # the paired differences are to Random where the chapter runs it (architecture does not)
+        self.reference = "random" if "random" in self.methods else (self.methods[-1] if self.methods else None)
+
+    def of(self, variant: str) -> pd.DataFrame:
+        """The method rows of one variant."""
+        return self.curves[self.curves["variant"] == variant]
+
+    def _each(self, table, axis: int = 1) -> pd.DataFrame:
+        if not self.variants:
+            return pd.DataFrame()
+        return pd.concat({v: table(self.of(v)) for v in self.variants}, axis=axis)
+
+    def curve_tables(self) -> pd.DataFrame:
+        """:func:`curve_table` (mean ± std per labeled fraction) per variant, as column groups."""
+        return self._each(lambda d: curve_table(d, self.metric, self.methods))
+
+    def competence(self) -> pd.DataFrame:
+        """The learner's margin over the linear model on pixels (:func:`competence_table`) per variant."""
+        return self._each(lambda d: competence_table(d, self.upper, self.metric, self.methods)["margin"]).round(2)
+
+    def ranking(self) -> pd.DataFrame:
+        """:func:`mean_over_fractions` per variant: methods (display labels) × variants."""
+        return pd.DataFrame({v: mean_over_fractions(self.of(v), self.metric, self.methods) for v in self.variants})
+
+    def aubc(self) -> pd.DataFrame:
+        """:func:`aubc_table` against :attr:`reference` per variant, as row groups."""
+        return self._each(lambda d: aubc_table(d, self.metric, self.methods, self.reference), axis=0)
+
+    def means(self) -> dict:
+        """Per variant, the mean curve: ``metric`` indexed by (method, labeled_fraction)."""
+        return {v: summarize(self.of(v), self.metric).set_index(["method", "labeled_fraction"])["mean"]
+                for v in self.variants}
+
+    def plot(self):
+        """The curves of every variant side by side (:func:`plots.variant_grid`)."""
+        return variant_grid({v: self.of(v) for v in self.variants}, self.metric, self.methods, self.upper)
 
 
 def final_point(df: pd.DataFrame, metric: str, method: str) -> dict:
