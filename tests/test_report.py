@@ -75,3 +75,15 @@ def test_variant_curves_show_each_finished_variant_beside_the_others():
     assert margin.loc[margin.index[2], "ε=0"] == 13.0 and margin.loc[margin.index[2], "ε=30%"] == 8.0
     assert len(vc.plot().axes) == 2
     assert report.VariantCurves(r.iloc[:0], {"a": {}}, ["vaal"], "accuracy").curve_tables().empty
+    assert vc.ranking(labels=False).loc["vaal", "ε=0"] == 73.0
+
+
+def test_timing_table_is_indexed_by_method_id_and_relabelled_for_display():
+    table = pd.DataFrame({"method": ["floor", "vaal", "coreset"], "median_s": [1.0, 2.0, 8.0],
+                          "x_floor": [1.0, 2.0, 8.0]})
+    paper = pd.DataFrame({"method": ["VAAL", "Core-set"], "value": [10.0, 71.0]})
+    t = report.timing_table(table, paper)
+    assert list(t.index) == ["floor", "vaal", "coreset"]
+    assert t.loc["coreset", "ours / VAAL"] == 4.0 and t.loc["coreset", "paper / VAAL"] == 7.1
+    assert math.isnan(t.loc["floor", "paper (s, TITAN Xp)"])
+    assert list(report.labelled(t).index) == ["floor: one inference pass", "VAAL", "Core-set"]

@@ -230,9 +230,10 @@ class VariantCurves:
         """The learner's margin over the linear model on pixels (:func:`competence_table`) per variant."""
         return self._each(lambda d: competence_table(d, self.upper, self.metric, self.methods)["margin"]).round(2)
 
-    def ranking(self) -> pd.DataFrame:
-        """:func:`mean_over_fractions` per variant: methods (display labels) × variants."""
-        return pd.DataFrame({v: mean_over_fractions(self.of(v), self.metric, self.methods) for v in self.variants})
+    def ranking(self, labels: bool = True) -> pd.DataFrame:
+        """:func:`mean_over_fractions` per variant: methods (display labels, or ids) × variants."""
+        return pd.DataFrame({v: mean_over_fractions(self.of(v), self.metric, self.methods, labels)
+                             for v in self.variants})
 
     def aubc(self) -> pd.DataFrame:
         """:func:`aubc_table` against :attr:`reference` per variant, as row groups."""
@@ -259,15 +260,18 @@ def final_point(df: pd.DataFrame, metric: str, method: str) -> dict:
             "fraction": float(r["labeled_fraction"])}
 
 
-def mean_over_fractions(df: pd.DataFrame, metric: str, methods: list | None = None) -> pd.Series:
+def mean_over_fractions(df: pd.DataFrame, metric: str, methods: list | None = None,
+                        labels: bool = True) -> pd.Series:
     """Each method's mean ``metric`` over the cycles after the first (the first is the shared initial
-    pool), highest first: one number to rank methods by."""
+    pool), highest first: one number to rank methods by. Indexed by display label, or by method id with
+    ``labels=False`` (for looking methods up)."""
     s = summarize(df, metric)
     s = s[s["labeled_fraction"] > s["labeled_fraction"].min()]
     if methods is not None:
         s = s[s["method"].isin(methods)]
     out = s.groupby("method")["mean"].mean().sort_values(ascending=False)
-    out.index = [method_label(m) for m in out.index]
+    if labels:
+        out.index = [method_label(m) for m in out.index]
     return out.rename(f"mean {metric} after cycle 0")
 
 
@@ -295,7 +299,8 @@ def labels_to_reach(df: pd.DataFrame, metric: str, target: float, methods: list 
 
 
 def timing_table(table: pd.DataFrame, paper: pd.DataFrame) -> pd.DataFrame:
-    """Table 1 beside ours: median query seconds, multiple of the floor, ratio to VAAL (theirs and ours).
+    """Table 1 beside ours: median query seconds, multiple of the floor, ratio to VAAL (theirs and ours),
+    indexed by method id ("floor": one inference pass); :func:`labelled` relabels it for display.
 
     ``paper``: rows of ``reference.paper_numbers(figure="Table 1")``.
     """
@@ -305,12 +310,19 @@ def timing_table(table: pd.DataFrame, paper: pd.DataFrame) -> pd.DataFrame:
     paper_vaal = stated.get("VAAL", float("nan"))
     rows = []
     for m, r in t.iterrows():
-        label = "floor: one inference pass" if m == "floor" else method_label(m)
-        p = stated.get(label, float("nan")) if m != "floor" else float("nan")
-        rows.append({"method": label, "ours (s)": r["median_s"], "ours × floor": r["x_floor"],
+        p = stated.get(method_label(m), float("nan")) if m != "floor" else float("nan")
+        rows.append({"method": m, "ours (s)": r["median_s"], "ours × floor": r["x_floor"],
                      "ours / VAAL": r["median_s"] / ours_vaal, "paper (s, TITAN Xp)": p,
                      "paper / VAAL": p / paper_vaal})
     return pd.DataFrame(rows).set_index("method")
+
+
+def labelled(table: pd.DataFrame) -> pd.DataFrame:
+    """A table indexed by method id, indexed by display label instead (what a page shows)."""
+    out = table.copy()
+    out.index = ["floor: one inference pass" if m == "floor" else method_label(m) for m in out.index]
+    out.index.name = table.index.name
+    return out
 
 
 def growth_exponents(scaling: pd.DataFrame) -> pd.Series:
