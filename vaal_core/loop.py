@@ -20,6 +20,7 @@ import torch
 from . import __version__
 from .config import Experiment, validate, validate_sizes
 from .data import DataSet, check_dataset_name, load_dataset
+from .distributed import picks_from_main
 from .keys import run_key
 from .linear import linear_reference_accuracy
 from .oracle import initial_pool, noisy_labels, superclass_of
@@ -240,7 +241,7 @@ def run_method(prep: Prepared, method: str, seed: int, results: ResultsStore, ve
                           labels[labeled], prep.vaal_store)
             strategy.fit(ctx)
             t_fit = time.perf_counter()
-            picked = strategy.query(ctx).cpu()
+            picked = picks_from_main(lambda: strategy.query(ctx).cpu(), sizes["budget"])  # torchrun: process 0
             check_selection(picked, unlabeled, sizes["budget"], method)
             info, history = strategy.info, strategy.history
         t2 = time.perf_counter()

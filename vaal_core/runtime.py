@@ -15,6 +15,8 @@ from typing import Iterable, Optional
 import numpy as np
 import torch
 
+from .distributed import world
+
 
 def resolve_device(device: str = "auto") -> torch.device:
     """``auto`` picks CUDA when present, else the CPU; ``cuda`` without a GPU is an error."""
@@ -51,9 +53,10 @@ def reseed_global(generator: torch.Generator) -> None:
 
     Called where training starts, so that those draws depend only on the cycle's generator and not on
     how many models were built before (a resumed warm-start run builds its models where an uninterrupted
-    one reuses them).
+    one reuses them). Under ``torchrun`` process r adds r, so that the processes' shards draw their own
+    masks; process 0 draws what a single process draws.
     """
-    torch.manual_seed(int(torch.randint(0, 2 ** 62, (1,), generator=generator)))
+    torch.manual_seed(int(torch.randint(0, 2 ** 62, (1,), generator=generator)) + world()[0])
 
 
 def autocast(device: torch.device):

@@ -16,6 +16,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from .config import TaskConfig
+from .distributed import average_gradients, broadcast_from_main, check_same, from_main, shard, sync_buffers, world
 from .drn import DRN
 from .metrics import confusion_matrix, iou_per_class, mean_iou
 from .models import build_task_model
@@ -82,8 +83,10 @@ class Task:
         ``min_steps``) in consecutive shuffled passes, the optimizer and learning-rate schedule of the
         config, random horizontal flips (and translations when ``shift`` is set). With
         ``val=(store, targets)`` the weights of the pass with the best validation metric are kept.
+        Under ``torchrun`` each process trains on its share of every batch (:mod:`distributed`).
         """
         cfg, device = self.cfg, store.device
+        broadcast_from_main(model)
         opt = make_optimizer(cfg, model.parameters())
         labels = labels.to(device)
         reseed_global(generator)
@@ -91,16 +94,20 @@ class Task:
         total = train_steps(cfg, n)
         best, best_state, last_loss = -1.0, None, float("nan")
         step = 0
+        processes = world()[1]
         for _ in progress(range(-(-total // max(1, n // cfg.batch_size))), desc="task"):
             model.train()  # every pass: never stay in eval mode after a validation (ARCHITECTURE.md §5)
             for b in epoch_batches(n, cfg.batch_size, generator):
                 if step == total:
                     break
-                if len(b) < 2:  # BatchNorm needs two samples (a labeled set of one cannot train)
+                if len(b) < 2 * processes:  # BatchNorm needs two samples (a labeled set of one cannot train)
                     continue
                 flip = torch.rand(len(b), generator=generator) < 0.5 if cfg.augment == "hflip" else None
                 shift = (torch.randint(-cfg.shift, cfg.shift + 1, (len(b), 2), generator=generator)
                          if cfg.shift else None)
+                part = shard(len(b))  # this process's share of the batch (None: one process)
+                if part is not None:
+                    b, flip, shift = (t[part[0]] if t is not None else None for t in (b, flip, shift))
                 x = store.batch(idx[b], flip, shift)
                 y = labels[b.to(device)]
                 if flip is not None:
@@ -110,16 +117,20 @@ class Task:
                 with autocast(device):
                     loss = self.loss(model(x), y)
                 opt.zero_grad(set_to_none=True)
-                loss.backward()
+                (loss if part is None else loss * part[1]).backward()
+                average_gradients(model)
                 opt.step()
                 last_loss = loss.detach()
                 step += 1
             if val is not None:
-                score = self.evaluate(model, *val)[self.metric]
+                sync_buffers(model)
+                score = from_main(self.evaluate(model, *val)[self.metric])
                 if score > best:
                     best, best_state = score, copy.deepcopy(model.state_dict())
         if best_state is not None:
             model.load_state_dict(best_state)
+        sync_buffers(model)
+        check_same(model, what="task model")
         return {"final_loss": float(last_loss), "steps": step, "best_val": best if val is not None else None}
 
     def _chunks(self, store: ImageStore, idx: Optional[torch.Tensor], desc: str):

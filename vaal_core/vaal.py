@@ -17,6 +17,15 @@ import torch
 from torch.nn import functional as F
 
 from .config import VAALConfig
+from .distributed import (
+    average_gradients,
+    broadcast_from_main,
+    check_same,
+    mean_over_processes,
+    shard,
+    sync_buffers,
+    world,
+)
 from .models import VAE, Discriminator
 from .runtime import ImageStore, autocast, progress, reseed_global, stream_indices
 
@@ -59,13 +68,22 @@ def vaal_iterations(cfg: VAALConfig, n_unlabeled: int) -> int:
 
 def _draws(store: ImageStore, labeled_idx, unlabeled_idx, cfg: VAALConfig, generator, augment: bool):
     """Every batch of a training run drawn up front: (steps, b) labeled and unlabeled pool positions and
-    (steps, 2b) flip masks, so the loop itself does no random bookkeeping."""
+    (steps, 2b) flip masks, so the loop itself does no random bookkeeping. Under ``torchrun`` every
+    process draws the same batches and keeps its share of each (:func:`distributed.shard`): (steps, b / W)
+    and (steps, 2b / W), the loss weight last (1.0 with one process)."""
     b = cfg.batch_size
     steps = cfg.iterations or vaal_iterations(cfg, len(unlabeled_idx))
     li = labeled_idx[stream_indices(len(labeled_idx), b, steps, generator)]
     ui = unlabeled_idx[stream_indices(len(unlabeled_idx), b, steps, generator)]
     flips = torch.rand(steps, 2 * b, generator=generator) < 0.5 if augment else None
-    return steps, li, ui, flips
+    part = shard(b)
+    if part is None:
+        return steps, li, ui, flips, 1.0
+    pos, weight = part
+    li, ui = li[:, pos], ui[:, pos]
+    if flips is not None:
+        flips = torch.cat([flips[:, :b][:, pos], flips[:, b:][:, pos]], dim=1)
+    return steps, li, ui, flips, weight
 
 
 def train_vaal(vae: VAE, disc: Discriminator | None, store: ImageStore, labeled_idx: torch.Tensor,
@@ -78,12 +96,16 @@ def train_vaal(vae: VAE, disc: Discriminator | None, store: ImageStore, labeled_
     with the latent of the updated encoder. Returns the losses averaged over the last 10 % of the
     iterations (``vae_trd`` = Eq. (1), ``vae_adv`` = Eq. (2), ``disc_loss`` = Eq. (3), each as the loss
     sees it, before λ1, λ2) and a history of 20 snapshots. ``adversarial=False`` trains the VAE on
-    Eq. (1) alone, without D (the ablations of Fig. 4).
+    Eq. (1) alone, without D (the ablations of Fig. 4). Under ``torchrun`` each process trains on its
+    share of every batch and the logged losses are the processes' mean (:mod:`distributed`).
     """
     device = store.device
-    b = cfg.batch_size
-    steps, li, ui, flips = _draws(store, labeled_idx, unlabeled_idx, cfg, generator, augment)
+    steps, li, ui, flips, weight = _draws(store, labeled_idx, unlabeled_idx, cfg, generator, augment)
+    b = li.shape[1]  # this process's labeled (and unlabeled) share of a batch: batch_size with one process
+    # the released ELBO's KL is a sum over the batch: the processes' average of their sums is 1/W of it
+    kl_factor = float(world()[1]) if cfg.elbo_scale == "released" else 1.0
     reseed_global(generator)
+    broadcast_from_main(vae, *([disc] if adversarial else []))
     opt_vae = torch.optim.Adam(vae.parameters(), lr=cfg.lr_vae)
     opt_d = torch.optim.Adam(disc.parameters(), lr=cfg.lr_disc) if adversarial else None
     vae.train()
@@ -105,6 +127,8 @@ def train_vaal(vae: VAE, disc: Discriminator | None, store: ImageStore, labeled_
                                          cfg.elbo_scale)
                 rec_u, kl_u = elbo_terms(recon[b:].float(), x[b:], mu[b:].float(), logvar[b:].float(),
                                          cfg.elbo_scale)
+                if kl_factor != 1.0:
+                    kl_l, kl_u = kl_l * kl_factor, kl_u * kl_factor
                 trd = rec_l + cfg.beta * kl_l + rec_u + cfg.beta * kl_u  # Eq. (1)
                 loss_vae = cfg.lambda1 * trd
                 if adversarial:
@@ -112,7 +136,8 @@ def train_vaal(vae: VAE, disc: Discriminator | None, store: ImageStore, labeled_
                     adv = _bce(logits[:b], 1.0) + _bce(logits[b:], 1.0)  # Eq. (2)
                     loss_vae = loss_vae + cfg.lambda2 * adv
             opt_vae.zero_grad(set_to_none=True)
-            loss_vae.backward()
+            (loss_vae if weight == 1.0 else loss_vae * weight).backward()
+            average_gradients(vae)
             opt_vae.step()
         if not adversarial:
             if it >= tail_from:
@@ -128,13 +153,16 @@ def train_vaal(vae: VAE, disc: Discriminator | None, store: ImageStore, labeled_
             logits = disc(d_in.float())
             loss_d = _bce(logits[:b], 1.0) + _bce(logits[b:], 0.0)  # Eq. (3)
         opt_d.zero_grad(set_to_none=True)
-        loss_d.backward()
+        (loss_d if weight == 1.0 else loss_d * weight).backward()
+        average_gradients(disc)
         opt_d.step()
         if it >= tail_from:
             tail += torch.stack([trd.detach(), adv.detach(), loss_d.detach()]).float()
         if it % every == 0 or it == steps - 1:
             history.append({"iteration": it, "trd": trd.item(), "adv": adv.item(), "disc": loss_d.item()})
-    tail = (tail / (steps - tail_from)).tolist()
+    sync_buffers(vae, *([disc] if adversarial else []))
+    check_same(vae, *([disc] if adversarial else []), what="VAE and discriminator")
+    tail = mean_over_processes(tail / (steps - tail_from)).tolist()
     out = {"iterations": steps, "vae_trd": tail[0], "history": history}
     if adversarial:
         out.update(vae_adv=tail[1], disc_loss=tail[2])
@@ -148,9 +176,10 @@ def train_discriminator(disc: torch.nn.Module, store: ImageStore, labeled_idx: t
     (a frozen encoder's µ: "fixed VAE + D") or on the images themselves ("D alone"). Same batches,
     iterations and learning rate as VAAL's discriminator."""
     device = store.device
-    b = cfg.batch_size
-    steps, li, ui, flips = _draws(store, labeled_idx, unlabeled_idx, cfg, generator, augment)
+    steps, li, ui, flips, weight = _draws(store, labeled_idx, unlabeled_idx, cfg, generator, augment)
+    b = li.shape[1]
     reseed_global(generator)
+    broadcast_from_main(disc)
     opt = torch.optim.Adam(disc.parameters(), lr=cfg.lr_disc)
     disc.train()
     history = []
@@ -164,10 +193,13 @@ def train_discriminator(disc: torch.nn.Module, store: ImageStore, labeled_idx: t
             logits = disc(x)
             loss = _bce(logits[:b], 1.0) + _bce(logits[b:], 0.0)
         opt.zero_grad(set_to_none=True)
-        loss.backward()
+        (loss if weight == 1.0 else loss * weight).backward()
+        average_gradients(disc)
         opt.step()
         if it % every == 0 or it == steps - 1:
             history.append({"iteration": it, "disc": loss.item()})
+    sync_buffers(disc)
+    check_same(disc, what="discriminator")
     return {"iterations": steps, "disc_loss": history[-1]["disc"], "history": history}
 
 

@@ -1,0 +1,267 @@
+"""One run trained data-parallel on several processes (``torchrun``): ImageNet at the paper's scale.
+
+Launch (one process per GPU; on the CPU ``--nproc_per_node`` processes with the gloo backend)::
+
+    torchrun --nproc_per_node=8 -m vaal_core.distributed classification vaal 0 \\
+        --preset paper --dataset imagenet --data-root /data --results-dir results
+
+How it works (docs/ARCHITECTURE.md, "Data-parallel runs"):
+
+- every process holds the whole pool (the on-device :class:`runtime.ImageStore`); each training starts
+  from process 0's weights (:func:`broadcast_from_main`);
+- every optimizer step's batch is drawn once from the cycle's generator, identically in every process;
+  process ``r`` of ``W`` trains on positions ``r, r + W, r + 2W, …`` of it (:func:`shard`), and the
+  gradients are averaged over the processes before the step (:func:`average_gradients`, one all-reduce of
+  the flattened gradients), so every process applies the same update and the models stay identical. The
+  update is the whole batch's, as one process computes it, up to BatchNorm's batch statistics (per shard, as
+  with DistributedDataParallel without SyncBatchNorm), dropout masks and the order of floating-point sums;
+- BatchNorm's running statistics are averaged over the processes before every evaluation
+  (:func:`sync_buffers`), and :func:`check_same` fails a run whose replicas differ;
+- acquisition (scores, features, picks) runs in process 0, in fp32, with the single-process code, and its
+  picks are broadcast (:func:`from_main`): the selection is what one process selects from the same models;
+- process 0 holds the run's lock and writes the results store; the others only read it (:class:`Follower`).
+
+Why not the ``DistributedDataParallel`` wrapper: VAAL's VAE step back-propagates through the discriminator
+with D's weights frozen (``requires_grad`` toggled every iteration), and the ablations call the same modules
+in different graphs; DDP fixes its gradient hooks when it wraps a module and rejects both. The explicit
+all-reduce is what DDP computes, without overlapping the communication with the backward pass.
+
+With one process (every chapter, every worker of :mod:`jobs`) each function here returns at once and
+changes nothing: the single-process numbers and the stored results are those of the code without it.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from typing import Callable, Optional
+
+import torch
+import torch.distributed as dist
+
+
+def world() -> tuple[int, int]:
+    """(rank, number of processes): (0, 1) unless a process group is running."""
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+
+def is_main() -> bool:
+    return world()[0] == 0
+
+
+def shard(n: int) -> Optional[tuple[torch.Tensor, float]]:
+    """This process's share of a batch of ``n``: (positions ``rank, rank + W, …``, loss weight), or None
+    with one process. The weight ``W · share / n`` makes the average of the processes' weighted mean
+    losses the mean loss of the whole batch, also when ``n`` is not a multiple of ``W``."""
+    rank, w = world()
+    if w == 1:
+        return None
+    pos = torch.arange(rank, n, w)
+    return pos, w * len(pos) / n
+
+
+def _device_tensor(t: torch.Tensor) -> torch.Tensor:
+    # NCCL communicates CUDA tensors only; gloo takes CPU ones
+    if dist.get_backend() == "nccl" and not t.is_cuda:
+        return t.cuda()
+    return t
+
+
+def broadcast_from_main(*modules: torch.nn.Module) -> None:
+    """Give every process process 0's weights and buffers (as DistributedDataParallel does when it wraps a
+    module): models built after each process drew its own dropout masks start from different weights."""
+    _, w = world()
+    if w == 1:
+        return
+    for m in modules:
+        for t in [*m.parameters(), *m.buffers()]:
+            d = _device_tensor(t.detach().clone())
+            dist.broadcast(d, 0)
+            with torch.no_grad():
+                t.copy_(d.to(t.device))
+
+
+def average_gradients(*modules: torch.nn.Module) -> None:
+    """Average the gradients of ``modules`` over the processes (one all-reduce of the flattened
+    gradients); parameters without a gradient in this step are left alone (the same in every process)."""
+    _, w = world()
+    if w == 1:
+        return
+    grads = [p.grad for m in modules for p in m.parameters() if p.grad is not None]
+    if not grads:
+        return
+    flat = torch.cat([g.reshape(-1) for g in grads])
+    flat = _device_tensor(flat)
+    dist.all_reduce(flat)
+    flat = flat.div_(w).to(grads[0].device)
+    offset = 0
+    for g in grads:
+        g.copy_(flat[offset:offset + g.numel()].view_as(g))
+        offset += g.numel()
+
+
+def sync_buffers(*modules: torch.nn.Module) -> None:
+    """Average the floating-point buffers (BatchNorm's running mean and variance) over the processes:
+    each process saw its own shards."""
+    _, w = world()
+    if w == 1:
+        return
+    for m in modules:
+        for b in m.buffers():
+            if b.is_floating_point():
+                t = _device_tensor(b.detach().clone())
+                dist.all_reduce(t)
+                b.copy_(t.div_(w).to(b.device))
+
+
+def mean_over_processes(t: torch.Tensor) -> torch.Tensor:
+    """The mean of ``t`` over the processes (the logged losses of each process's shards)."""
+    _, w = world()
+    if w == 1:
+        return t
+    out = _device_tensor(t.detach().clone())
+    dist.all_reduce(out)
+    return out.div_(w).to(t.device)
+
+
+def from_main(value: float) -> float:
+    """Process 0's ``value`` in every process (a validation score that decides which weights to keep)."""
+    _, w = world()
+    if w == 1:
+        return value
+    t = _device_tensor(torch.tensor([value], dtype=torch.float64))
+    dist.broadcast(t, 0)
+    return float(t.item())
+
+
+def picks_from_main(query: Callable[[], torch.Tensor], budget: int) -> torch.Tensor:
+    """``query()`` run in process 0 only (acquisition: scores, features, picks) and its ``budget`` picks
+    broadcast to every process; with one process, ``query()``."""
+    rank, w = world()
+    if w == 1:
+        return query()
+    picked = query().cpu().long() if rank == 0 else torch.empty(budget, dtype=torch.long)
+    if len(picked) != budget:
+        raise RuntimeError(f"the strategy picked {len(picked)} samples, not the budget of {budget}")
+    t = _device_tensor(picked)
+    dist.broadcast(t, 0)
+    return t.cpu()
+
+
+def check_same(*modules: torch.nn.Module, what: str = "model") -> None:
+    """Fail unless every process holds the same weights and buffers (a checksum per process)."""
+    _, w = world()
+    if w == 1:
+        return
+    total = torch.zeros(1, dtype=torch.float64)
+    for m in modules:
+        for t in [*m.parameters(), *m.buffers()]:
+            total += t.detach().double().sum().cpu() + t.detach().double().abs().sum().cpu() * 1e-3
+    t = _device_tensor(total)
+    gathered = [torch.zeros_like(t) for _ in range(w)]
+    dist.all_gather(gathered, t)
+    sums = [float(g.item()) for g in gathered]
+    if any(s != sums[0] for s in sums):
+        raise RuntimeError(f"the {what}'s replicas differ between processes (checksums {sums})")
+
+
+class Follower:
+    """The results store as a process other than 0 sees it: reads what is stored (to resume at the same
+    cycle), writes nothing (process 0 writes)."""
+
+    def __init__(self, store):
+        self.store = store
+
+    def begin(self, key: str, config: dict) -> None:
+        pass
+
+    def save_cycle(self, *args, **kwargs) -> None:
+        pass
+
+    def rows(self, key: str):
+        return self.store.rows(key)
+
+    def selections(self, key: str) -> dict:
+        return self.store.selections(key)
+
+    def state(self, key: str):
+        return self.store.state(key)
+
+    def finished_cycles(self, key: str, last_cycle: int) -> list:
+        return self.store.finished_cycles(key, last_cycle)
+
+
+def check_batch_sizes(exp, processes: int) -> None:
+    """Every batch must split into shares of at least two samples (BatchNorm)."""
+    for name, size in (("task.batch_size", exp.task.batch_size), ("vaal.batch_size", exp.vaal.batch_size)):
+        if size < 2 * processes:
+            raise ValueError(f"{name}={size} is too small for {processes} processes: each process needs at "
+                             f"least 2 samples of every batch; use at least {2 * processes} or fewer processes")
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description="One (method, seed) run of a chapter, data-parallel under torchrun.")
+    ap.add_argument("chapter")
+    ap.add_argument("method")
+    ap.add_argument("seed", type=int)
+    ap.add_argument("--preset", default="paper")
+    ap.add_argument("--dataset", default=None)
+    ap.add_argument("--variant", default=None, help="one of the chapter's variants (its label), e.g. 'm=10'")
+    ap.add_argument("--data-root", default=None)
+    ap.add_argument("--results-dir", default=None)
+    ap.add_argument("--device", default="auto", help="auto | cpu | cuda (each process takes cuda:LOCAL_RANK)")
+    ap.add_argument("--overrides", default=None, help="nested settings as JSON, e.g. '{\"task\": {\"epochs\": 50}}'")
+    args = ap.parse_args(argv)
+
+    from . import config, loop
+    from .jobs import cpu_threads
+    from .keys import run_key
+    from .results import ResultsStore, resolve_results_dir
+    from .runtime import resolve_device
+
+    overrides = json.loads(args.overrides) if args.overrides else None
+    exp = config.resolve(args.chapter, args.preset, dataset=args.dataset, methods=[] if args.method == "full"
+                         else [args.method], seeds=[args.seed], data_root=args.data_root,
+                         results_dir=args.results_dir, device=args.device, overrides=overrides)
+    if args.variant is not None:
+        if args.variant not in exp.variants:
+            raise ValueError(f"variant={args.variant!r}: chapter {args.chapter} has {list(exp.variants)}")
+        exp = config.with_overrides(exp, exp.variants[args.variant])
+    if "WORLD_SIZE" not in os.environ:
+        raise RuntimeError("run this under torchrun (e.g. `torchrun --nproc_per_node=2 -m vaal_core.distributed "
+                           "...`); a single process runs the chapter itself")
+    check_batch_sizes(exp, int(os.environ["WORLD_SIZE"]))
+    device = resolve_device(exp.device)
+    if device.type == "cuda":
+        local = int(os.environ.get("LOCAL_RANK", 0))
+        torch.cuda.set_device(local)
+        exp = config.with_overrides(exp, {"device": f"cuda:{local}"})
+    dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
+    try:
+        prep = loop.prepare(exp)
+        results = ResultsStore(resolve_results_dir(exp.results_dir))
+        run = loop.run_upper_bound if args.method == "full" else None
+        with cpu_threads(prep.device):
+            if is_main():
+                with results.lock(run_key(exp, args.method, args.seed)[0]):
+                    dist.barrier()
+                    rows = (run(prep, args.seed, results) if run else
+                            loop.run_method(prep, args.method, args.seed, results))
+                    dist.barrier()
+                print(rows[rows["metric"] == prep.task.metric][["cycle", "n_labeled", "value"]].to_string(index=False),
+                      flush=True)
+            else:
+                dist.barrier()
+                if run:
+                    run(prep, args.seed, Follower(results), verbose=False)
+                else:
+                    loop.run_method(prep, args.method, args.seed, Follower(results), verbose=False)
+                dist.barrier()
+    finally:
+        dist.destroy_process_group()
+
+
+if __name__ == "__main__":
+    main()
