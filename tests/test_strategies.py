@@ -38,6 +38,15 @@ def test_k_center_matches_a_brute_force_greedy():
     assert k_center_greedy(labeled, unlabeled, 6, chunk=3).tolist() == picks
 
 
+def test_k_center_picks_do_not_depend_on_the_chunk_size():
+    # the per-pick update runs in chunks of unlabeled points: the same float values as one whole-pool update
+    g = torch.Generator().manual_seed(5)
+    labeled, unlabeled = torch.randn(50, 64, generator=g), torch.randn(3000, 64, generator=g)
+    whole = k_center_greedy(labeled, unlabeled, 200, chunk=10 ** 6)
+    assert torch.equal(k_center_greedy(labeled, unlabeled, 200, chunk=128), whole)
+    assert torch.equal(k_center_greedy(labeled, unlabeled, 200, chunk=7), whole)
+
+
 def test_k_center_never_repeats_among_duplicates():
     picks = k_center_greedy(torch.zeros(1, 3), torch.ones(6, 3), 4)
     assert len(set(picks.tolist())) == 4

@@ -178,9 +178,15 @@ def k_center_greedy(labeled: torch.Tensor, unlabeled: torch.Tensor, budget: int,
 
     Each step takes the unlabeled point farthest from every center so far (labeled points and earlier
     picks), in squared Euclidean distance. Work: one (n_U × n_L) distance matrix, computed in chunks of
-    ``chunk`` labeled points as matrix products, then one (n_U × D) update per pick — O(n_U·(n_L + b)·D)
-    in all, vectorised on the device; the only Python loop runs over the ``budget`` picks.
+    ``chunk`` labeled points as matrix products, then per pick the distances to the new center, in chunks
+    of ``chunk`` unlabeled points (a (chunk × D) temporary, not (n_U × D)) — O(n_U·(n_L + b)·D) in all,
+    vectorised on the device; the Python loops run over the ``budget`` picks and the chunks.
     labeled: (n_L, D), unlabeled: (n_U, D) features on one device.
+
+    The per-pick distance keeps the difference form ‖u − c‖² rather than ‖u‖² − 2u·c + ‖c‖² (one mat-vec:
+    7 ms against 66 ms per pick for 20,000 × 512 features on one core here): the expansion changes the
+    float values, and with them near-tied picks, so it waits for a results-version bump that recomputes
+    every Core-set run. The chunked update gives the same values as the whole-pool one (tested).
     """
     u = unlabeled.float()
     u_sq = u.pow(2).sum(1)  # (n_U,)
@@ -192,7 +198,8 @@ def k_center_greedy(labeled: torch.Tensor, unlabeled: torch.Tensor, budget: int,
     for i in range(budget):
         j = torch.argmax(min_d)  # stays on the device: no host sync per pick
         picks[i] = j
-        min_d = torch.minimum(min_d, (u - u[j]).pow(2).sum(1))
+        for lo in range(0, len(u), chunk):
+            min_d[lo:lo + chunk] = torch.minimum(min_d[lo:lo + chunk], (u[lo:lo + chunk] - u[j]).pow(2).sum(1))
         min_d[j] = -1.0  # a pick is never picked again, even among exact duplicates
     return picks
 
