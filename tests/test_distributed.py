@@ -79,3 +79,37 @@ def test_two_process_gloo_run_selects_what_one_process_selects_from_its_models(t
     strategy.disc.load_state_dict(state["strategy"]["disc"])
     assert strategy.query(ctx).tolist() == picked_by_two  # the same models select the same samples
     assert len(set(picked_by_one)) == len(picked_by_two)  # (trained on one process: other models)
+
+
+def _one_step(rank, world_size, init_file, n, out_dir):
+    # one optimizer step of a BatchNorm-free model on a batch of n (odd: unequal shares), data-parallel
+    torch.distributed.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank,
+                                         world_size=world_size)
+    try:
+        torch.manual_seed(rank)  # different initial weights: the training starts from process 0's
+        model = torch.nn.Linear(4, 3)
+        distributed.broadcast_from_main(model)
+        g = torch.Generator().manual_seed(0)
+        x, y = torch.randn(n, 4, generator=g), torch.randint(0, 3, (n,), generator=g)
+        pos, weight = distributed.shard(n)
+        loss = torch.nn.functional.cross_entropy(model(x[pos]), y[pos]) * weight
+        loss.backward()
+        distributed.average_gradients(model)
+        distributed.check_same(model)
+        torch.save({"grad": model.weight.grad, "weight": model.weight.detach()}, f"{out_dir}/{rank}.pt")
+    finally:
+        torch.distributed.destroy_process_group()
+
+
+def test_the_averaged_gradient_of_the_shares_is_the_whole_batch_gradient(tmp_path):
+    n = 7
+    torch.multiprocessing.spawn(_one_step, args=(2, str(tmp_path / "init"), n, str(tmp_path)), nprocs=2)
+    got = [torch.load(tmp_path / f"{r}.pt") for r in range(2)]
+    assert torch.equal(got[0]["grad"], got[1]["grad"]) and torch.equal(got[0]["weight"], got[1]["weight"])
+    torch.manual_seed(0)
+    model = torch.nn.Linear(4, 3)  # process 0's initial weights
+    assert torch.equal(model.weight.detach(), got[0]["weight"])
+    g = torch.Generator().manual_seed(0)
+    x, y = torch.randn(n, 4, generator=g), torch.randint(0, 3, (n,), generator=g)
+    torch.nn.functional.cross_entropy(model(x), y).backward()
+    assert torch.allclose(model.weight.grad, got[0]["grad"], atol=1e-6)

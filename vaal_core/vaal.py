@@ -102,8 +102,9 @@ def train_vaal(vae: VAE, disc: Discriminator | None, store: ImageStore, labeled_
     device = store.device
     steps, li, ui, flips, weight = _draws(store, labeled_idx, unlabeled_idx, cfg, generator, augment)
     b = li.shape[1]  # this process's labeled (and unlabeled) share of a batch: batch_size with one process
-    # the released ELBO's KL is a sum over the batch: the processes' average of their sums is 1/W of it
-    kl_factor = float(world()[1]) if cfg.elbo_scale == "released" else 1.0
+    # the released ELBO's KL is a sum over the batch, not a mean: the processes' average of their
+    # (weighted) sums must come back to the whole batch's sum
+    kl_factor = world()[1] / weight if cfg.elbo_scale == "released" else 1.0
     reseed_global(generator)
     broadcast_from_main(vae, *([disc] if adversarial else []))
     opt_vae = torch.optim.Adam(vae.parameters(), lr=cfg.lr_vae)
