@@ -17,7 +17,7 @@ import pandas as pd
 import torch
 
 from vaal_core import config
-from vaal_core.loop import vae_store
+from vaal_core.loop import resized_for_vae
 from vaal_core.runtime import ImageStore, resolve_device, seed_everything
 from vaal_core.strategies import Context, check_method
 from vaal_core.task import ClassificationTask, SegmentationTask
@@ -88,7 +88,7 @@ def segmentation_case(args, device, width) -> None:
     task = SegmentationTask(exp.task, 3, 19)
     model = task.build(device)
     lab, unl = torch.arange(n_lab), torch.arange(n_lab, n)
-    vae_images = vae_store(images, 32, device)
+    vae_images = resized_for_vae(images, 32, device)
     ctx = Context(store, lab, unl, 150, task, model, exp, g, masks[lab], vae_images)
     print(f"segmentation: {n_lab} labeled + {n - n_lab} unlabeled 3x{h}x{2 * h}, budget 150, DRN width {width:g}, "
           f"committees of {args.members}, median of {args.repeats}", flush=True)

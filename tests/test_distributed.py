@@ -69,7 +69,7 @@ def test_two_process_gloo_run_selects_what_one_process_selects_from_its_models(t
     labels = loop.oracle_labels(prep, 0)
     model = loop._train_task(prep, initial, labels[initial], g, None)
     ctx = Context(prep.store, initial, loop.unlabeled_of(prep.pool_size, initial), prep.sizes["budget"], prep.task,
-                  model, exp, g, labels[initial], prep.vaal_store)
+                  model, exp, g, labels[initial], prep.vae_images)
     strategy = make_strategy("vaal")
     strategy.fit(ctx)
     before_query = g.get_state()

@@ -21,8 +21,8 @@ def test_vae_sees_resized_images_and_the_task_its_own(tmp_path):
     exp = seg_exp(tmp_path, overrides={"data": {"image_size": 64}, "vaal": {"image_size": 32}})
     prep = loop.prepare(exp)
     assert tuple(prep.store.images.shape[-2:]) == (64, 64)
-    assert tuple(prep.vaal_store.images.shape[-2:]) == (32, 32)
-    assert len(prep.vaal_store) == len(prep.store)
+    assert tuple(prep.vae_images.images.shape[-2:]) == (32, 32)
+    assert len(prep.vae_images) == len(prep.store) and prep.vae_images is not prep.store
 
 
 def test_flipped_masks_stay_aligned_with_flipped_images():

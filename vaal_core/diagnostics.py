@@ -49,7 +49,7 @@ def held_out_fit(prep, seed: int, hold_out: float = 0.2) -> HeldOutFit:
     held, seen = initial[perm[:n_out]], initial[perm[n_out:]]
     unlabeled = unlabeled_of(prep.pool_size, initial)
     ctx = Context(prep.store, seen, unlabeled, prep.sizes["budget"], prep.task, None, exp, g,
-                  prep.pool_targets[seen], prep.vaal_store)
+                  prep.pool_targets[seen], prep.vae_images)
     strategy = VAALSampling()
     strategy.fit(ctx)
     picked = strategy.query(ctx).cpu()
@@ -71,8 +71,7 @@ def latent_map(fit: HeldOutFit, prep, n_unlabeled: int = 2000, seed: int = 0) ->
     groups = {"unlabeled": rest, "labeled (seen by D)": fit.seen, "labeled, held out": fit.held_out,
               "picked by VAAL": fit.picked}
     vae = fit.strategy.vae
-    store = prep.vaal_store if prep.vaal_store is not None else prep.store
-    mus = {k: latents(vae, store, v, prep.exp.vaal.score_batch_size)[0].cpu() for k, v in groups.items()}
+    mus = {k: latents(vae, prep.vae_images, v, prep.exp.vaal.score_batch_size)[0].cpu() for k, v in groups.items()}
     pca = PCA(n_components=2, random_state=0).fit(torch.cat(list(mus.values())).numpy())
     frames = [pd.DataFrame(pca.transform(m.numpy()), columns=["pc1", "pc2"]).assign(group=k) for k, m in mus.items()]
     return pd.concat(frames, ignore_index=True)

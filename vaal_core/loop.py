@@ -44,7 +44,7 @@ class Prepared:
     device: torch.device
     sizes: dict  # initial, budget, cycles
     pool_pos: torch.Tensor  # (N,) the pool's indices in the data set's training split
-    vaal_store: Optional[ImageStore] = None  # the pool resized for the VAE (segmentation), else None
+    vae_images: Optional[ImageStore] = None  # the pool as the VAE sees it: resized (segmentation), else store
     val_store: Optional[ImageStore] = None  # data.val_size images of the training split outside the pool
     val_targets: Optional[torch.Tensor] = None
 
@@ -93,11 +93,12 @@ def prepare(exp: Experiment) -> Prepared:
     store = ImageStore(ds.train.images[pool_pos], device)
     test_store = store.like(ds.test.images[test_pos])
     task = make_task(exp.task, ds)
-    vaal_store = vae_store(ds.train.images[pool_pos], exp.vaal.image_size, device)
+    vae_images = resized_for_vae(ds.train.images[pool_pos], exp.vaal.image_size, device)
+    vae_images = store if vae_images is None else vae_images
     val_store = store.like(ds.train.images[val_pos]) if val_pos is not None else None
     val_targets = ds.train.targets[val_pos].clone() if val_pos is not None else None
     return Prepared(exp, ds, ds.train.targets[pool_pos].clone(), ds.test.targets[test_pos].clone(), store,
-                    test_store, task, device, sizes, pool_pos, vaal_store, val_store, val_targets)
+                    test_store, task, device, sizes, pool_pos, vae_images, val_store, val_targets)
 
 
 def unlabeled_of(n: int, labeled: torch.Tensor) -> torch.Tensor:
@@ -129,8 +130,8 @@ def validation_positions(n_train: int, pool_pos: torch.Tensor, size: Optional[in
     return rest[torch.randperm(len(rest), generator=g)[:size]].sort().values
 
 
-def vae_store(images: torch.Tensor, size: Optional[int], device: torch.device) -> Optional[ImageStore]:
-    """The pool as the VAE sees it: uint8 images resized (bilinear, antialiased) to size × size, with
+def resized_for_vae(images: torch.Tensor, size: Optional[int], device: torch.device) -> Optional[ImageStore]:
+    """The pool as the VAE sees it (``vae_images``): uint8 images resized (bilinear, antialiased) to size × size, with
     their own normalisation; None when no resizing is asked for or needed."""
     if size is None or tuple(images.shape[-2:]) == (size, size):
         return None
@@ -238,7 +239,7 @@ def run_method(prep: Prepared, method: str, seed: int, results: ResultsStore, ve
         if cycle < last:
             unlabeled = unlabeled_of(prep.pool_size, labeled)
             ctx = Context(prep.store, labeled, unlabeled, sizes["budget"], prep.task, model, exp, g,
-                          labels[labeled], prep.vaal_store)
+                          labels[labeled], prep.vae_images)
             strategy.fit(ctx)
             t_fit = time.perf_counter()
             picked = picks_from_main(lambda: strategy.query(ctx).cpu(), sizes["budget"])  # torchrun: process 0

@@ -49,11 +49,11 @@ class Context:
     exp: Experiment
     generator: torch.Generator  # seeded per (seed, cycle): every random draw goes through it
     labels: Optional[torch.Tensor] = None  # oracle labels of labeled_idx (ensembles train on them)
-    vaal_store: Optional[ImageStore] = None  # the pool as the VAE sees it (resized); None: ``store``
+    vae_images: Optional[ImageStore] = None  # the pool as the VAE sees it (resized); None: ``store`` itself
 
-    @property
-    def vae_images(self) -> ImageStore:
-        return self.vaal_store if self.vaal_store is not None else self.store
+    def __post_init__(self):
+        if self.vae_images is None:
+            self.vae_images = self.store
 
 
 class Strategy:

@@ -19,7 +19,7 @@ import torch
 
 from .config import Experiment
 from .keys import run_key
-from .loop import device_label, prepare, seed_initial_pool, unlabeled_of, vae_store
+from .loop import device_label, prepare, resized_for_vae, seed_initial_pool, unlabeled_of
 from .results import ResultsStore, resolve_results_dir
 from .runtime import ImageStore, derive_seed, resolve_device, seed_everything
 from .strategies import Context, make_strategy
@@ -120,7 +120,7 @@ def run_timing(exp: Experiment, verbose: bool = True) -> dict:
     labels = prep.pool_targets[labeled]
     model = prep.task.build(prep.device)
     prep.task.fit(model, prep.store, labeled, labels, g)
-    ctx = Context(prep.store, labeled, unlabeled, sizes["budget"], prep.task, model, exp, g, labels, prep.vaal_store)
+    ctx = Context(prep.store, labeled, unlabeled, sizes["budget"], prep.task, model, exp, g, labels, prep.vae_images)
     fitted = fit_strategies(ctx, exp.methods)
     t = exp.timing
     table = query_times(ctx, fitted, t.repeats, t.warmup)
@@ -141,7 +141,7 @@ def run_timing(exp: Experiment, verbose: bool = True) -> dict:
         budget = max(1, int(round(exp.loop.budget_fraction * n)))
         lab, unl = torch.arange(n_lab), torch.arange(n_lab, n)
         ctx_n = Context(store, lab, unl, budget, prep.task, model, exp, g, train.targets[pos][:n_lab],
-                        vae_store(train.images[pos], exp.vaal.image_size, prep.device))
+                        resized_for_vae(train.images[pos], exp.vaal.image_size, prep.device))
         df = query_times(ctx_n, fitted, t.scaling_repeats, t.warmup)
         df.insert(0, "pool", n)
         df.insert(1, "budget", budget)
