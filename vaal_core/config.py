@@ -321,7 +321,7 @@ PRESETS: dict[str, dict[str, dict]] = {
 }
 
 # Chapters whose committed book-preset runs are still being computed. The whole book store takes about
-# 13-15 worker-hours, about 7 hours of this 2-core machine with two workers (`python -m vaal_core.catalog
+# 15 worker-hours, about 7.5 hours of this 2-core machine with two workers (`python -m vaal_core.catalog
 # cost`), more than one working session; each session computes more and commits it. The book preset of
 # these chapters reads only what the store has finished (``compute="stored"``) and shows how much that
 # is. tests/test_catalog.py fails when a chapter listed here has all its runs (remove it from the list)
