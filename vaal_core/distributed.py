@@ -222,7 +222,7 @@ def main(argv=None) -> None:
     from .runtime import resolve_device
 
     overrides = json.loads(args.overrides) if args.overrides else None
-    exp = config.resolve(args.chapter, args.preset, dataset=args.dataset, methods=[] if args.method == "full"
+    exp = config.resolve(args.chapter, args.preset, dataset=args.dataset, methods=None if args.method == "full"
                          else [args.method], seeds=[args.seed], data_root=args.data_root,
                          results_dir=args.results_dir, device=args.device, overrides=overrides)
     if args.variant is not None:
