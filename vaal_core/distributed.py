@@ -18,7 +18,7 @@ How it works (docs/ARCHITECTURE.md, "Data-parallel runs"):
 - BatchNorm's running statistics are averaged over the processes before every evaluation
   (:func:`sync_buffers`), and :func:`check_same` fails a run whose replicas differ;
 - acquisition (scores, features, picks) runs in process 0, in fp32, with the single-process code, and its
-  picks are broadcast (:func:`from_main`): the selection is what one process selects from the same models;
+  picks are broadcast (:func:`picks_from_main`): the selection is what one process selects from the same models;
 - process 0 holds the run's lock and writes the results store; the others only read it (:class:`Follower`).
 
 Why not the ``DistributedDataParallel`` wrapper: VAAL's VAE step back-propagates through the discriminator
@@ -32,6 +32,7 @@ changes nothing: the single-process numbers and the stored results are those of 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 from typing import Callable, Optional
@@ -111,9 +112,7 @@ def sync_buffers(*modules: torch.nn.Module) -> None:
     for m in modules:
         for b in m.buffers():
             if b.is_floating_point():
-                t = _device_tensor(b.detach().clone())
-                dist.all_reduce(t)
-                b.copy_(t.div_(w).to(b.device))
+                b.copy_(mean_over_processes(b))
 
 
 def mean_over_processes(t: torch.Tensor) -> torch.Tensor:
@@ -155,11 +154,9 @@ def check_same(*modules: torch.nn.Module, what: str = "model") -> None:
     _, w = world()
     if w == 1:
         return
-    total = torch.zeros(1, dtype=torch.float64)
-    for m in modules:
-        for t in [*m.parameters(), *m.buffers()]:
-            total += t.detach().double().sum().cpu() + t.detach().double().abs().sum().cpu() * 1e-3
-    t = _device_tensor(total)
+    tensors = [t.detach().double() for m in modules for t in [*m.parameters(), *m.buffers()]]
+    total = sum(t.sum() + t.abs().sum() * 1e-3 for t in tensors)  # on the device: one transfer below
+    t = _device_tensor(total.reshape(1))
     gathered = [torch.zeros_like(t) for _ in range(w)]
     dist.all_gather(gathered, t)
     sums = [float(g.item()) for g in gathered]
@@ -242,23 +239,20 @@ def main(argv=None) -> None:
     try:
         prep = loop.prepare(exp)
         results = ResultsStore(resolve_results_dir(exp.results_dir))
-        run = loop.run_upper_bound if args.method == "full" else None
-        with cpu_threads(prep.device):
-            if is_main():
-                with results.lock(run_key(exp, args.method, args.seed)[0]):
-                    dist.barrier()
-                    rows = (run(prep, args.seed, results) if run else
-                            loop.run_method(prep, args.method, args.seed, results))
-                    dist.barrier()
-                print(rows[rows["metric"] == prep.task.metric][["cycle", "n_labeled", "value"]].to_string(index=False),
-                      flush=True)
+        main_process = is_main()
+        # process 0 holds the run's lock and writes; the others read the same store and write nothing
+        store = results if main_process else Follower(results)
+        lock = results.lock(run_key(exp, args.method, args.seed)[0]) if main_process else contextlib.nullcontext()
+        with cpu_threads(prep.device), lock:
+            dist.barrier()
+            if args.method == "full":
+                rows = loop.run_upper_bound(prep, args.seed, store, verbose=main_process)
             else:
-                dist.barrier()
-                if run:
-                    run(prep, args.seed, Follower(results), verbose=False)
-                else:
-                    loop.run_method(prep, args.method, args.seed, Follower(results), verbose=False)
-                dist.barrier()
+                rows = loop.run_method(prep, args.method, args.seed, store, verbose=main_process)
+            dist.barrier()
+        if main_process:
+            print(rows[rows["metric"] == prep.task.metric][["cycle", "n_labeled", "value"]].to_string(index=False),
+                  flush=True)
     finally:
         dist.destroy_process_group()
 

@@ -207,7 +207,6 @@ class VariantCurves:
         self.variants = present(rows, variants, "variant")
         self.methods = present(rows, methods)
         self.metric = metric
-        self.rows = rows
         self.curves = rows[rows["method"] != "full"]
         self.upper = rows[rows["method"] == "full"]  # the base experiment's full-pool bound
         # the paired differences are to Random where the chapter runs it (architecture does not)
