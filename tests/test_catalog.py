@@ -4,8 +4,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import torch
 
-from vaal_core import catalog, config, jobs, keys, loop
+from vaal_core import catalog, config, jobs, keys, loop, runtime
 from vaal_core.results import ResultsStore
 
 REPO = Path(__file__).resolve().parents[1]
@@ -67,10 +68,25 @@ def test_missing_reports_an_empty_store(tmp_path):
     assert len(gone) == len(catalog.chapter_jobs("classification")) and gone[0][4].endswith("/7")
 
 
+def _reproduction_mode(want: pd.DataFrame) -> str:
+    """``exact`` when the committed rows were computed on a machine whose kernels round as this one's
+    (runtime.numerics_fingerprint), else ``statistical``."""
+    stored = set(want["numerics"].dropna()) if "numerics" in want else set()
+    return "exact" if stored == {runtime.numerics_fingerprint(torch.device("cpu"))} else "statistical"
+
+
 @pytest.mark.slow
 def test_a_committed_run_is_reproduced(tmp_path):
     """Recompute VAAL seed 0's first two cycles of the classification book preset (task learner, linear
-    reference, β-VAE + D, the picks) into an empty store and compare with the committed rows."""
+    reference, β-VAE + D, the picks) into an empty store and compare with the committed rows.
+
+    Exactly (to 1e-6, the same picks) where the committed rows carry this machine's numerics fingerprint.
+    Elsewhere the CPU's kernels round differently and a few hundred optimizer steps end apart (measured:
+    cycle 0's accuracy 81.56 % on an AVX-512 Xeon against the committed 80.45 %), so every value must lie
+    within 3 standard deviations of the committed seeds' values at that cycle (the seeds' spread is the
+    scale of a numerical difference too; a metric that does not vary over seeds, such as a count, must
+    match exactly), with the same labeled sizes and metrics. A change that alters the numbers without
+    bumping the results version fails in both modes unless it moves every metric by less than that."""
     exp = catalog.chapter_experiment("classification", results_dir=str(COMMITTED))
     key = keys.run_key(exp, "vaal", 0)[0]
     committed = ResultsStore(COMMITTED)
@@ -81,8 +97,38 @@ def test_a_committed_run_is_reproduced(tmp_path):
     prep = loop.prepare(fresh)
     with jobs.cpu_threads(prep.device):
         got = loop.run_method(prep, "vaal", 0, ResultsStore(tmp_path), verbose=False, stop_after=1)
+        mode = _reproduction_mode(want)
     cols = ["cycle", "n_labeled", "metric", "value"]
-    want = want[want["cycle"] <= 1][cols].sort_values(["cycle", "metric"]).reset_index(drop=True)
     got = got[cols].sort_values(["cycle", "metric"]).reset_index(drop=True)
-    pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=0, atol=1e-6)
-    assert ResultsStore(tmp_path).selections(key)[0] == committed.selections(key)[0]
+    first = want[want["cycle"] <= 1][cols].sort_values(["cycle", "metric"]).reset_index(drop=True)
+    print(f"reproduction mode: {mode}")
+    if mode == "exact":
+        pd.testing.assert_frame_equal(got, first, check_exact=False, rtol=0, atol=1e-6)
+        assert ResultsStore(tmp_path).selections(key)[0] == committed.selections(key)[0]
+        return
+    pd.testing.assert_frame_equal(got[cols[:3]], first[cols[:3]])
+    seeds = [keys.run_key(exp, "vaal", s)[0] for s in exp.seeds]
+    spread = pd.concat([committed.rows(k) for k in seeds]).query("cycle <= 1") \
+        .groupby(["cycle", "metric"])["value"].agg(["std", "count"])
+    assert (spread["count"] == len(seeds)).all(), "a committed VAAL seed lacks its first two cycles"
+    both = got.join(first["value"].rename("committed")).join(spread, on=["cycle", "metric"])
+    both["allowed"] = 3 * both["std"].fillna(0) + 1e-9
+    far = both[(both["value"] - both["committed"]).abs() > both["allowed"]]
+    print(both.to_string())
+    assert far.empty, f"recomputed values outside 3 seed std of the committed ones:\n{far.to_string()}"
+
+
+def test_the_numerics_fingerprint_is_stable_and_sees_a_different_kernel():
+    """The same kernels give the same fingerprint (cached, and recomputed); a different convolution code
+    path (oneDNN switched off) gives another one."""
+    cpu = torch.device("cpu")
+    a = runtime.numerics_fingerprint(cpu)
+    runtime._fingerprint.cache_clear()
+    assert runtime.numerics_fingerprint(cpu) == a and len(a) == 12
+    runtime._fingerprint.cache_clear()
+    try:
+        with torch.backends.mkldnn.flags(enabled=False):
+            other = runtime.numerics_fingerprint(cpu)
+    finally:
+        runtime._fingerprint.cache_clear()
+    assert other != a

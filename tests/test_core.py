@@ -1,4 +1,5 @@
 """Unit tests of the models, VAAL's losses and sampler, the loop and the results store."""
+import dataclasses
 import io
 import json
 
@@ -273,6 +274,36 @@ def test_config_change_is_a_new_key(tmp_path):
     assert keys.run_key(a, "vaal", 0)[0] == keys.run_key(d, "vaal", 0)[0]
 
 
+def test_the_regularised_random_trains_its_own_learner(tmp_path, monkeypatch):
+    """random_regularised: Random's picks beside the learner of ``regularised.task`` (the experiment's task
+    with those settings replaced); its key follows that recipe, Random's does not."""
+    exp = tiny(tmp_path, methods=["random", "random_regularised"],
+               overrides={"regularised": {"task": {"weight_decay": 0.05, "epochs": 3}}})
+    reg = config.regularised_task(exp)
+    assert reg.weight_decay == 0.05 and reg.epochs == 3 and (reg.shift, exp.task.shift) == (1, 0)  # merged
+    assert config.regularised_task(dataclasses.replace(exp, regularised=config.RegularisedConfig({}))) == exp.task
+    other = config.with_overrides(exp, {"regularised": {"task": {"weight_decay": 0.1}}})
+    assert keys.run_key(exp, "random", 0)[0] == keys.run_key(other, "random", 0)[0]
+    assert keys.run_key(exp, "random_regularised", 0)[0] != keys.run_key(other, "random_regularised", 0)[0]
+    assert keys.run_key(exp, "random", 0)[0] != keys.run_key(exp, "random_regularised", 0)[0]
+    seen = []
+    train = loop._train_task
+
+    def spy(prep, *a, **k):
+        seen.append(prep.task.cfg)
+        return train(prep, *a, **k)
+
+    monkeypatch.setattr(loop, "_train_task", spy)
+    prep = loop.prepare(exp)
+    rows = {m: loop.run_method(prep, m, 0, ResultsStore(tmp_path), verbose=False, stop_after=0)
+            for m in exp.methods}
+    assert seen == [exp.task, reg]
+    assert prep.task.cfg == exp.task  # the shared preparation is left as it was
+    # the same initial labeled set (the linear reference on it agrees), a different learner
+    lin = {m: r.query("metric == 'linear_accuracy'")["value"].tolist() for m, r in rows.items()}
+    assert lin["random"] and lin["random"] == lin["random_regularised"]
+
+
 def test_store_refuses_a_different_config_under_one_key(tmp_path):
     res = ResultsStore(tmp_path)
     res.begin("k", {"a": 1})
@@ -338,6 +369,10 @@ def test_image_store_flip_and_normalisation():
     ({}, {"compute": "never"}, "compute"),
     ({}, {"data": {"val_size": 10 ** 6}}, "val_size"),
     ({}, {"vaal": {"no_such_knob": 1}}, "no_such_knob"),
+    ({}, {"regularised": {"task": {"epochs": 0}}}, "regularised task epochs"),
+    ({}, {"regularised": {"task": {"shift": -1}}}, "regularised task shift"),
+    ({}, {"regularised": {"task": {"weight_decay": -0.1}}}, "regularised task lr"),
+    ({}, {"regularised": {"task": {"dropuot": 0.5}}}, r"regularised task: unknown task setting\(s\) \['dropuot'\]"),
 ])
 def test_bad_parameters_fail_before_training(tmp_path, monkeypatch, kw, overrides, word):
     monkeypatch.setattr(loop, "_train_task", lambda *a, **k: pytest.fail("training started"))

@@ -102,6 +102,24 @@ class StrategyConfig:
     sa_candidates: float = 2.0  # SA: the most uncertain sa_candidates × budget go to the representativeness step
 
 
+# The regularised-Random baseline's recipe (method ``random_regularised``): the task learner's settings with
+# the regularisation turned up, as overrides of ``task`` (Munjal et al., CVPR 2022: random sampling with a
+# well-regularised learner is hard to beat). The default is the best of bench/sweep_task.py's
+# ``--group regularised`` sweep on the book preset's validation split (Fashion-MNIST): random translations
+# of ±1 pixel, AdamW's decoupled weight decay 0.05, and twice the steps (30 epochs, at least 1,000 per
+# cycle), since augmented images take longer to fit. Not swept at paper scale.
+REGULARISED_METHOD = "random_regularised"  # the one method that trains with it (strategies.RegularisedRandom)
+
+
+def _regularised_default() -> dict:
+    return {"shift": 1, "weight_decay": 0.05, "epochs": 30, "min_steps": 1000}
+
+
+@dataclass
+class RegularisedConfig:
+    task: dict = field(default_factory=_regularised_default)  # overrides of TaskConfig's fields
+
+
 @dataclass
 class LoopConfig:
     initial_fraction: float = 0.10  # paper §4: 10 % of the training set, random
@@ -136,6 +154,7 @@ class Experiment:
     vaal: VAALConfig = field(default_factory=VAALConfig)
     loop: LoopConfig = field(default_factory=LoopConfig)
     strategies: StrategyConfig = field(default_factory=StrategyConfig)
+    regularised: RegularisedConfig = field(default_factory=RegularisedConfig)
     timing: TimingConfig = field(default_factory=TimingConfig)
     # Fig. 2's methods in the paper's legend order
     methods: list = field(default_factory=lambda: ["vaal", "coreset", "ensembles", "mc_dropout", "dbal", "random"])
@@ -281,11 +300,17 @@ def _archs(archs: list) -> dict:
     return {a: {"task": {"arch": a}} for a in archs}
 
 
+# Fig. 2's methods, then the regularised-Random baseline (Munjal et al.), stated in each preset so that an
+# ``overrides: {regularised: {task: {...}}}`` merges into the preset's recipe instead of replacing it.
+CLASSIFICATION_METHODS = ("vaal", "coreset", "ensembles", "mc_dropout", "dbal", "random", REGULARISED_METHOD)
+_CLS_EXTRA = {"methods": list(CLASSIFICATION_METHODS), "regularised": {"task": _regularised_default()}}
+
 PRESETS: dict[str, dict[str, dict]] = {
     "classification": {
-        "smoke": _SMOKE_COMMON,
-        "book": _BOOK_COMMON,
-        "paper": {"data": {"dataset": "cifar10"}},
+        # smoke: the recipe's regularisation without its longer training (a smoke run lasts seconds)
+        "smoke": _merge(_SMOKE_COMMON, {**_CLS_EXTRA, "regularised": {"task": {"shift": 1, "weight_decay": 0.05}}}),
+        "book": _merge(_BOOK_COMMON, _CLS_EXTRA),
+        "paper": _merge({"data": {"dataset": "cifar10"}}, _CLS_EXTRA),
     },
     # Table 1 on the classification chapter's data and models. Book: the table on the book pool (4,000),
     # the growth curve over 1,000-10,000 images of Fashion-MNIST's training split, 3 timed repeats there.
@@ -334,7 +359,8 @@ for _chapter in PENDING:
 def _from_dict(d: dict) -> Experiment:
     exp = Experiment()
     for name, cls in (("data", DataConfig), ("task", TaskConfig), ("vaal", VAALConfig), ("loop", LoopConfig),
-                      ("strategies", StrategyConfig), ("timing", TimingConfig)):
+                      ("strategies", StrategyConfig), ("regularised", RegularisedConfig),
+                      ("timing", TimingConfig)):
         sub = d.pop(name, {})
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = set(sub) - known
@@ -450,29 +476,14 @@ def validate(exp: Experiment) -> None:
         raise ValueError(f"deterministic={exp.deterministic!r} must be true or false")
     if exp.device not in ("auto", "cpu", "cuda") and not str(exp.device).startswith("cuda:"):
         raise ValueError(f"device={exp.device!r} must be auto, cpu, cuda or cuda:N")
-    if exp.task.arch not in ("vgg16", "resnet18", "drn"):
-        raise ValueError(f"task arch={exp.task.arch!r} must be vgg16, resnet18 or drn")
-    if not isinstance(exp.task.shift, int) or isinstance(exp.task.shift, bool) or exp.task.shift < 0:
-        raise ValueError(f"task shift={exp.task.shift!r} must be a non-negative number of pixels")
-    if exp.task.shift and exp.task.arch == "drn":
-        raise ValueError("task shift: translations are for classification; segmentation masks would not follow")
-    if exp.task.augment not in ("hflip", "none"):
-        raise ValueError(f"task augment={exp.task.augment!r} must be hflip or none")
-    if exp.task.optimizer not in OPTIMIZERS:
-        raise ValueError(f"task optimizer={exp.task.optimizer!r} must be one of {list(OPTIMIZERS)}")
-    if exp.task.schedule not in SCHEDULES:
-        raise ValueError(f"task schedule={exp.task.schedule!r} must be one of {list(SCHEDULES)}")
-    if not isinstance(exp.task.min_steps, int) or isinstance(exp.task.min_steps, bool) or exp.task.min_steps < 0:
-        raise ValueError(f"task min_steps={exp.task.min_steps!r} must be a non-negative integer")
-    if not exp.task.lr > 0 or exp.task.weight_decay < 0 or not 0 <= exp.task.momentum < 1:
-        raise ValueError(f"task lr={exp.task.lr!r} must be positive, weight_decay={exp.task.weight_decay!r} "
-                         f"non-negative, momentum={exp.task.momentum!r} in [0, 1)")
-    for name, v in (("task epochs", exp.task.epochs), ("task batch_size", exp.task.batch_size),
-                    ("vaal batch_size", exp.vaal.batch_size), ("vaal vae_steps", exp.vaal.vae_steps)):
+    validate_task(exp.task)
+    if REGULARISED_METHOD in exp.methods:
+        validate_task(regularised_task(exp), "regularised task")
+    for name, v in (("vaal batch_size", exp.vaal.batch_size), ("vaal vae_steps", exp.vaal.vae_steps)):
         if not isinstance(v, int) or v <= 0:
             raise ValueError(f"{name}={v!r} must be a positive integer")
-    if exp.task.width <= 0 or exp.vaal.width <= 0:
-        raise ValueError("task width and vaal width must be positive")
+    if exp.vaal.width <= 0:
+        raise ValueError("vaal width must be positive")
     if exp.vaal.elbo_scale not in ("per_pixel", "per_sample", "released"):
         raise ValueError(f"vaal elbo_scale={exp.vaal.elbo_scale!r} must be per_pixel, per_sample or released")
     if exp.vaal.disc_input not in ("mu", "z"):
@@ -494,6 +505,44 @@ def validate(exp: Experiment) -> None:
         v = getattr(exp.data, name)
         if v is not None and (not isinstance(v, int) or v <= 0):
             raise ValueError(f"{name}={v!r} must be a positive integer or None")
+
+
+def regularised_task(exp: Experiment) -> TaskConfig:
+    """The task learner of the regularised-Random baseline: ``task`` with ``regularised.task`` applied."""
+    over = exp.regularised.task
+    if not isinstance(over, dict):
+        raise ValueError(f"regularised task={over!r} must be a dict of task settings")
+    known = {f.name for f in dataclasses.fields(TaskConfig)}
+    unknown = set(over) - known
+    if unknown:
+        raise ValueError(f"regularised task: unknown task setting(s) {sorted(unknown)}; known: {sorted(known)}")
+    return dataclasses.replace(exp.task, **over)
+
+
+def validate_task(t: TaskConfig, name: str = "task") -> None:
+    """The checks of one task learner's settings (``task``, or the regularised baseline's)."""
+    if t.arch not in ("vgg16", "resnet18", "drn"):
+        raise ValueError(f"{name} arch={t.arch!r} must be vgg16, resnet18 or drn")
+    if not isinstance(t.shift, int) or isinstance(t.shift, bool) or t.shift < 0:
+        raise ValueError(f"{name} shift={t.shift!r} must be a non-negative number of pixels")
+    if t.shift and t.arch == "drn":
+        raise ValueError(f"{name} shift: translations are for classification; segmentation masks would not follow")
+    if t.augment not in ("hflip", "none"):
+        raise ValueError(f"{name} augment={t.augment!r} must be hflip or none")
+    if t.optimizer not in OPTIMIZERS:
+        raise ValueError(f"{name} optimizer={t.optimizer!r} must be one of {list(OPTIMIZERS)}")
+    if t.schedule not in SCHEDULES:
+        raise ValueError(f"{name} schedule={t.schedule!r} must be one of {list(SCHEDULES)}")
+    if not isinstance(t.min_steps, int) or isinstance(t.min_steps, bool) or t.min_steps < 0:
+        raise ValueError(f"{name} min_steps={t.min_steps!r} must be a non-negative integer")
+    if not t.lr > 0 or t.weight_decay < 0 or not 0 <= t.momentum < 1:
+        raise ValueError(f"{name} lr={t.lr!r} must be positive, weight_decay={t.weight_decay!r} "
+                         f"non-negative, momentum={t.momentum!r} in [0, 1)")
+    for what, v in (("epochs", t.epochs), ("batch_size", t.batch_size)):
+        if not isinstance(v, int) or isinstance(v, bool) or v <= 0:
+            raise ValueError(f"{name} {what}={v!r} must be a positive integer")
+    if t.width <= 0:
+        raise ValueError(f"{name} width={t.width!r} must be positive")
 
 
 def validate_sizes(exp: Experiment, pool_size: int) -> dict:

@@ -8,6 +8,7 @@ finished run trains nothing. Scheduling many runs (worker processes, variants) i
 """
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 import time
@@ -25,7 +26,7 @@ from .keys import run_key
 from .linear import linear_reference_accuracy
 from .oracle import initial_pool, noisy_labels, superclass_of
 from .results import ResultsStore, git_commit
-from .runtime import ImageStore, derive_seed, resolve_device, seed_everything
+from .runtime import ImageStore, derive_seed, numerics_fingerprint, resolve_device, seed_everything
 from .strategies import Context, check_method, check_selection, make_strategy
 from .task import ClassificationTask, Task, make_task
 
@@ -158,7 +159,8 @@ def _row(prep: Prepared, key: str, method: str, seed: int, cycle: int, n_labeled
     return {"key": key, "dataset": prep.exp.data.dataset, "method": method,
             "seed": seed, "cycle": cycle, "labeled_fraction": n_labeled / prep.pool_size,
             "n_labeled": n_labeled, "metric": metric, "value": value, **times,
-            "device": device_label(prep.device), "vaal_core_version": __version__, "git_commit": git_commit()}
+            "device": device_label(prep.device), "numerics": numerics_fingerprint(prep.device),
+            "vaal_core_version": __version__, "git_commit": git_commit()}
 
 
 def _train_task(prep: Prepared, labeled: torch.Tensor, labels: torch.Tensor, g: torch.Generator,
@@ -199,11 +201,21 @@ def released_picks(prep: Prepared, initial: torch.Tensor, selections: dict) -> d
             "picks": {str(c): to_ds[torch.tensor(v, dtype=torch.long)].tolist() for c, v in sorted(selections.items())}}
 
 
+def with_task(prep: Prepared, task_cfg) -> Prepared:
+    """``prep`` with its task learner built from ``task_cfg`` (a method that defines its own learner,
+    e.g. the regularised Random); ``prep`` itself when that is the experiment's."""
+    if task_cfg == prep.exp.task:
+        return prep
+    return dataclasses.replace(prep, task=make_task(task_cfg, prep.dataset))
+
+
 def run_method(prep: Prepared, method: str, seed: int, results: ResultsStore, verbose: bool = True,
                stop_after: Optional[int] = None) -> pd.DataFrame:
     """Run (or resume, or just read back) one method × seed; returns its tidy rows. ``stop_after``
     stops after that cycle (the run stays resumable; CI recomputes a committed run's first cycles)."""
     exp, sizes = prep.exp, prep.sizes
+    strategy = make_strategy(method)
+    prep = with_task(prep, strategy.task_config(exp))
     key, cfg = run_key(exp, method, seed)
     results.begin(key, {"key": key, **cfg})
     last = sizes["cycles"] - 1
@@ -218,7 +230,6 @@ def run_method(prep: Prepared, method: str, seed: int, results: ResultsStore, ve
     for c in range(start):
         labeled = torch.cat([labeled, torch.tensor(selections[c], dtype=torch.long)])
     labels = oracle_labels(prep, seed)
-    strategy = make_strategy(method)
     model = None
     if exp.loop.warm_start and start > 0:
         state = torch.load(io.BytesIO(results.state(key)), map_location=prep.device, weights_only=True)

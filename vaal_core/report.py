@@ -398,8 +398,11 @@ def settings_table(exp: Experiment, prep) -> pd.DataFrame:
 def provenance_table(df: pd.DataFrame) -> pd.DataFrame:
     """Where and by what the stored rows were computed, and how long they took (sum of cycle times)."""
     d = df.drop_duplicates(subset=["key", "cycle"])
+    # numerics: runtime.numerics_fingerprint of the machine (rows stored before it was recorded lack it)
+    d = d.assign(numerics=d["numerics"].fillna("not recorded") if "numerics" in d else "not recorded")
     g = d.groupby("method").agg(runs=("key", "nunique"), compute_s=("wall_s", "sum"),
                                 select_s=("select_s", "sum"), device=("device", lambda v: ", ".join(sorted(set(v)))),
+                                numerics=("numerics", lambda v: ", ".join(sorted(set(map(str, v))))),
                                 commit=("git_commit", lambda v: ", ".join(sorted(set(map(str, v))))),
                                 vaal_core=("vaal_core_version", lambda v: ", ".join(sorted(set(map(str, v))))))
     g.index = [method_label(m) if m != "full" else "full data" for m in g.index]

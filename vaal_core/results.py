@@ -29,7 +29,8 @@ from typing import Optional
 import pandas as pd
 
 ROW_COLUMNS = ["key", "dataset", "method", "seed", "cycle", "labeled_fraction", "n_labeled",
-               "metric", "value", "train_s", "fit_s", "select_s", "wall_s", "device", "vaal_core_version", "git_commit"]
+               "metric", "value", "train_s", "fit_s", "select_s", "wall_s", "device", "numerics",
+               "vaal_core_version", "git_commit"]
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -177,7 +178,7 @@ class ResultsStore:
         path = self.run_dir(key) / "rows.csv"
         if not path.exists():
             return pd.DataFrame(columns=ROW_COLUMNS)
-        return pd.read_csv(path, dtype={"key": str, "git_commit": str})
+        return pd.read_csv(path, dtype={"key": str, "git_commit": str, "numerics": str})
 
     def selections(self, key: str) -> dict[int, list[int]]:
         path = self.run_dir(key) / "selected.json"
