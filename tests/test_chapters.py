@@ -53,3 +53,7 @@ def test_classification_chapter_glues_what_the_store_holds(tmp_path):
     auc = rows[rows["metric"] == "sampler/disc_auc"]["value"].mean()
     assert number(g["auc_mean"]) == pytest.approx(auc, abs=0.0006) and 0 <= auc <= 1
     assert g["auc_verdict"] in ("separated", "barely separated", "did not separate")
+    # the regularised Random: the sweep's best recipe, and every other method compared with it
+    assert g["reg_best"].startswith("shift 1, weight decay 0.05")
+    n = int(g["n_others"])
+    assert n == len(exp.methods) - 1 and int(g["n_beat_strong"]) + int(g["n_below_strong"]) <= n

@@ -59,3 +59,11 @@ def test_faster_uses_every_timed_query():
     t.loc[2, "min_s"] = 1.5
     assert claims.faster(t, "vaal", ["coreset", "ensembles"])["verdict"] == claims.SUPPORTED
     assert claims.faster(t, "vaal", ["coreset"])["ratios"]["coreset"] == 1 / 3
+
+
+def test_strongest_is_the_highest_mean_aubc_among_those_with_rows():
+    r = rows({"vaal": 1.0, "coreset": 2.0, "random": 0.0})
+    assert claims.strongest(r, "accuracy", ["vaal", "random"]) == "vaal"
+    assert claims.strongest(r, "accuracy", ["vaal", "coreset", "random"]) == "coreset"
+    assert claims.strongest(r, "accuracy", ["dbal", "random"]) == "random"  # DBAL has no rows
+    assert claims.strongest(r, "accuracy", ["dbal"]) == "dbal"

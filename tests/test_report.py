@@ -1,8 +1,10 @@
 """The chapters' tables on hand-built rows: progress of a chapter being computed, failures below the
 linear model, the paper's points beside ours, tables whose baseline has no run yet."""
+import dataclasses
 import math
 
 import pandas as pd
+import pytest
 
 from vaal_core import report
 
@@ -87,3 +89,34 @@ def test_timing_table_is_indexed_by_method_id_and_relabelled_for_display():
     assert t.loc["coreset", "ours / VAAL"] == 4.0 and t.loc["coreset", "paper / VAAL"] == 7.1
     assert math.isnan(t.loc["floor", "paper (s, TITAN Xp)"])
     assert list(report.labelled(t).index) == ["floor: one inference pass", "VAAL", "Core-set"]
+
+
+def test_the_regularised_recipe_is_the_best_of_its_committed_sweep():
+    """config's regularised.task is what bench/sweep_task.py --group regularised chose: the recipe with
+    the best score in the committed CSV, applied to the book preset's task learner."""
+    from pathlib import Path
+
+    from bench import sweep_task
+    from vaal_core import config
+
+    csv = Path(__file__).resolve().parents[1] / "results" / "tables" / "sweep-regularised" / "sweep.csv"
+    table = report.task_sweep_table(pd.read_csv(csv))
+    assert set(table.index) == set(sweep_task.REGULARISED)
+    best = sweep_task.REGULARISED[table.index[0]]
+    exp = config.resolve("classification", "book")
+    assert dataclasses.asdict(config.regularised_task(exp)) == {**dataclasses.asdict(exp.task), **best}
+
+
+def test_machine_effect_counts_identical_values_and_pairs_the_aubc():
+    from bench.machine_effect import compare
+
+    base = [{"seed": s, "cycle": c, "n_labeled": 100 * (c + 1), "labeled_fraction": 0.1 * (c + 1),
+             "metric": "accuracy", "value": 80.0 + c + s} for s in (0, 1, 2) for c in (0, 1, 2)]
+    committed = pd.DataFrame(base)
+    here = committed.assign(value=committed["value"] + [0.0, 0.5, -1.0] * 3)  # cycle 0 identical
+    t = report.machine_effect_table(compare(committed, here)).loc["accuracy"]
+    assert t["values"] == 9 and t["identical"] == 3 and t["max |diff|"] == 1.0
+    assert t["mean diff"] == pytest.approx(-0.5 / 3, abs=1e-3)
+    assert t["AUBC diff [95 % CI]"] == "+0.00 [+0.00, +0.00]"  # the trapezoids' +0.25 and -0.25 cancel
+    with pytest.raises(ValueError, match="cycles and metrics"):
+        compare(committed, here[here["cycle"] < 2])

@@ -44,11 +44,18 @@ def beats(rows: pd.DataFrame, metric: str, method: str, others: list, complete: 
                 "seeds": 0, "verdict": NOT_MEASURED}
     if len(present) < len(others):  # the strongest baseline may be among those not computed yet
         complete = False
-    a = stats.aubc(rows, metric, [method, *present])
-    strongest = a.loc[present, "aubc"].idxmax()
-    d = stats.aubc_differences(rows, metric, reference=strongest, methods=[method]).loc[method]
-    return {"against": method_label(strongest), "diff": d["diff"], "low": d["low"], "high": d["high"],
+    best = strongest(rows, metric, present)
+    d = stats.aubc_differences(rows, metric, reference=best, methods=[method]).loc[method]
+    return {"against": method_label(best), "diff": d["diff"], "low": d["low"], "high": d["high"],
             "seeds": int(d["seeds"]), "verdict": verdict(d["low"], d["high"]) if complete else NOT_MEASURED}
+
+
+def strongest(rows: pd.DataFrame, metric: str, methods: list) -> str:
+    """The method with the highest mean AUBC among ``methods`` that have rows (the first listed when none do)."""
+    present = [m for m in methods if m in set(rows["method"])]
+    if not present:
+        return methods[0]
+    return str(stats.aubc(rows, metric, present)["aubc"].idxmax())
 
 
 def faster(table: pd.DataFrame, method: str, others: list) -> dict:

@@ -8,7 +8,7 @@ import pandas as pd
 import torch
 
 from . import __version__, stats
-from .config import Experiment
+from .config import REGULARISED_METHOD, Experiment, regularised_task
 from .plots import method_label, variant_grid
 from .results import git_commit, summarize
 
@@ -142,6 +142,24 @@ def task_sweep_table(sweep: pd.DataFrame) -> pd.DataFrame:
     t["mean seed range"] = g.groupby("recipe")["spread"].mean()
     t["score"] = t["mean val"] - t["mean seed range"]
     return t.sort_values("score", ascending=False)
+
+
+def machine_effect_table(effect: pd.DataFrame) -> pd.DataFrame:
+    """bench/machine_effect.py's result (one method's runs, committed and recomputed on another machine),
+    per metric: how many values agree to 1e-6, the mean, mean absolute and largest absolute difference
+    (recomputed − committed), the committed seeds' standard deviation averaged over cycles (the scale
+    of a difference between methods), and the paired AUBC difference over seeds with its 95 % interval."""
+    out = {}
+    for metric, d in effect.groupby("metric", sort=False):
+        diff = d["here"] - d["committed"]
+        long = pd.concat([d.assign(method=m, value=d[m]) for m in ("committed", "here")])
+        a = stats.aubc_differences(long, metric, "committed", ["here"]).loc["here"]
+        out[metric] = {"values": len(d), "identical": int((diff.abs() < 1e-6).sum()),
+                       "mean diff": round(diff.mean(), 3), "mean |diff|": round(diff.abs().mean(), 3),
+                       "max |diff|": round(diff.abs().max(), 3),
+                       "seed std (committed)": round(d.groupby("cycle")["committed"].std().mean(), 3),
+                       "AUBC diff [95 % CI]": _ci(a["diff"], a["low"], a["high"])}
+    return pd.DataFrame(out).T
 
 
 def vaal_sweep_table(sweep: pd.DataFrame) -> pd.DataFrame:
@@ -364,6 +382,12 @@ def missing_class_counts(rows: pd.DataFrame, prep, results_dir: str) -> pd.DataF
     return pd.DataFrame(out, columns=["variant", "method", "seed", "cycle", "n_labeled", "missing-class labels"])
 
 
+def _learner(t) -> str:
+    return (f"{t.arch} × width {t.width:g}, dropout {t.dropout:g}, {t.optimizer} {t.lr:g} ({t.schedule} schedule, "
+            f"weight decay {t.weight_decay:g}), batch {t.batch_size}, {t.epochs} epochs and at least "
+            f"{t.min_steps} steps per cycle, augment {t.augment}" + (f" + shifts of ±{t.shift} px" if t.shift else ""))
+
+
 def settings_table(exp: Experiment, prep) -> pd.DataFrame:
     """What this chapter ran: the resolved settings that matter for reading the numbers."""
     s = prep.sizes
@@ -376,11 +400,7 @@ def settings_table(exp: Experiment, prep) -> pd.DataFrame:
         ("initial labeled pool / budget per cycle", f"{s['initial']} / {s['budget']} "
          f"({100 * exp.loop.initial_fraction:g} % / {100 * s['budget'] / prep.pool_size:.2f} % of the pool)"),
         ("cycles", f"{s['cycles']} (to {100 * exp.loop.final_fraction:g} %)"),
-        ("task learner", f"{exp.task.arch} × width {exp.task.width:g}, dropout {exp.task.dropout:g}, "
-         f"{exp.task.optimizer} {exp.task.lr:g} ({exp.task.schedule} schedule, weight decay "
-         f"{exp.task.weight_decay:g}), batch {exp.task.batch_size}, {exp.task.epochs} epochs and at least "
-         f"{exp.task.min_steps} steps per cycle, augment {exp.task.augment}"
-         + (f" + shifts of ±{exp.task.shift} px" if exp.task.shift else "")),
+        ("task learner", _learner(exp.task)),
         ("β-VAE / discriminator", f"width {exp.vaal.width:g}, latent {exp.vaal.z_dim}, D {exp.vaal.disc_layers}"
          f"×{exp.vaal.disc_width}, β={exp.vaal.beta:g}, λ1={exp.vaal.lambda1:g}, λ2={exp.vaal.lambda2:g}, "
          f"Adam {exp.vaal.lr_vae:g}/{exp.vaal.lr_disc:g}, "
@@ -392,6 +412,8 @@ def settings_table(exp: Experiment, prep) -> pd.DataFrame:
                       f"{exp.strategies.members}, SA candidates {exp.strategies.sa_candidates:g} × budget"),
         ("methods × seeds", f"{exp.methods} × {exp.seeds}"),
     ]
+    if REGULARISED_METHOD in exp.methods:
+        rows.insert(7, ("task learner of the regularised Random", _learner(regularised_task(exp))))
     return pd.DataFrame(rows, columns=["setting", "value"]).set_index("setting")
 
 
