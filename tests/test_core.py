@@ -282,6 +282,8 @@ def test_the_regularised_random_trains_its_own_learner(tmp_path, monkeypatch):
     reg = config.regularised_task(exp)
     assert reg.weight_decay == 0.05 and reg.epochs == 3 and (reg.shift, exp.task.shift) == (1, 0)  # merged
     assert config.regularised_task(dataclasses.replace(exp, regularised=config.RegularisedConfig({}))) == exp.task
+    paper = config.resolve("classification", "paper")  # the paper's 100 epochs, only the regularisation added
+    assert config.regularised_task(paper) == dataclasses.replace(paper.task, shift=1, weight_decay=0.05)
     other = config.with_overrides(exp, {"regularised": {"task": {"weight_decay": 0.1}}})
     assert keys.run_key(exp, "random", 0)[0] == keys.run_key(other, "random", 0)[0]
     assert keys.run_key(exp, "random_regularised", 0)[0] != keys.run_key(other, "random_regularised", 0)[0]
