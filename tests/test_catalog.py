@@ -76,9 +76,12 @@ def _reproduction_mode(want: pd.DataFrame) -> str:
 
 
 @pytest.mark.slow
-def test_a_committed_run_is_reproduced(tmp_path):
-    """Recompute VAAL seed 0's first two cycles of the classification book preset (task learner, linear
-    reference, β-VAE + D, the picks) into an empty store and compare with the committed rows.
+@pytest.mark.parametrize("method,last", [("vaal", 1), ("random_regularised", 0)])
+def test_a_committed_run_is_reproduced(tmp_path, method, last):
+    """Recompute seed 0's first cycles of a committed classification book run into an empty store and
+    compare with the committed rows: VAAL's first two (task learner, linear reference, β-VAE + D, the
+    picks) and the regularised Random's first, whose rows carry the numerics fingerprint of the machine
+    kind that computed them (VAAL's were stored before fingerprints existed).
 
     Exactly (to 1e-6, the same picks) where the committed rows carry this machine's numerics fingerprint.
     Elsewhere the CPU's kernels round differently and a few hundred optimizer steps end apart (measured:
@@ -88,29 +91,29 @@ def test_a_committed_run_is_reproduced(tmp_path):
     match exactly), with the same labeled sizes and metrics. A change that alters the numbers without
     bumping the results version fails in both modes unless it moves every metric by less than that."""
     exp = catalog.chapter_experiment("classification", results_dir=str(COMMITTED))
-    key = keys.run_key(exp, "vaal", 0)[0]
+    key = keys.run_key(exp, method, 0)[0]
     committed = ResultsStore(COMMITTED)
     want = committed.rows(key)
     if not len(want):
-        pytest.fail(f"run {key} (vaal, seed 0) is not in the committed store")
+        pytest.fail(f"run {key} ({method}, seed 0) is not in the committed store")
     fresh = config.with_overrides(exp, {"results_dir": str(tmp_path)})
     prep = loop.prepare(fresh)
     with jobs.cpu_threads(prep.device):
-        got = loop.run_method(prep, "vaal", 0, ResultsStore(tmp_path), verbose=False, stop_after=1)
+        got = loop.run_method(prep, method, 0, ResultsStore(tmp_path), verbose=False, stop_after=last)
         mode = _reproduction_mode(want)
     cols = ["cycle", "n_labeled", "metric", "value"]
     got = got[cols].sort_values(["cycle", "metric"]).reset_index(drop=True)
-    first = want[want["cycle"] <= 1][cols].sort_values(["cycle", "metric"]).reset_index(drop=True)
+    first = want[want["cycle"] <= last][cols].sort_values(["cycle", "metric"]).reset_index(drop=True)
     print(f"reproduction mode: {mode}")
     if mode == "exact":
         pd.testing.assert_frame_equal(got, first, check_exact=False, rtol=0, atol=1e-6)
         assert ResultsStore(tmp_path).selections(key)[0] == committed.selections(key)[0]
         return
     pd.testing.assert_frame_equal(got[cols[:3]], first[cols[:3]])
-    seeds = [keys.run_key(exp, "vaal", s)[0] for s in exp.seeds]
-    spread = pd.concat([committed.rows(k) for k in seeds]).query("cycle <= 1") \
+    seeds = [keys.run_key(exp, method, s)[0] for s in exp.seeds]
+    spread = pd.concat([committed.rows(k) for k in seeds]).query(f"cycle <= {last}") \
         .groupby(["cycle", "metric"])["value"].agg(["std", "count"])
-    assert (spread["count"] == len(seeds)).all(), "a committed VAAL seed lacks its first two cycles"
+    assert (spread["count"] == len(seeds)).all(), f"a committed {method} seed lacks its first cycles"
     both = got.join(first["value"].rename("committed")).join(spread, on=["cycle", "metric"])
     both["allowed"] = 3 * both["std"].fillna(0) + 1e-9
     far = both[(both["value"] - both["committed"]).abs() > both["allowed"]]
