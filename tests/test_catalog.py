@@ -1,5 +1,6 @@
 """The committed results store against the code (ARCHITECTURE.md §3): every run a chapter's book preset asks
 for is there and finished, and a committed run recomputed from scratch gives the committed rows."""
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -130,8 +131,10 @@ def test_the_numerics_fingerprint_is_stable_and_sees_a_different_kernel():
     assert runtime.numerics_fingerprint(cpu) == a and len(a) == 12
     runtime._fingerprint.cache_clear()
     try:
-        with torch.backends.mkldnn.flags(enabled=False):
-            other = runtime.numerics_fingerprint(cpu)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "TF32 acceleration on top of oneDNN")  # set by flags(), moot here
+            with torch.backends.mkldnn.flags(enabled=False):
+                other = runtime.numerics_fingerprint(cpu)
     finally:
         runtime._fingerprint.cache_clear()
     assert other != a
