@@ -50,7 +50,7 @@ def main(argv=None):
     if args.method not in exp.methods:
         raise ValueError(f"method={args.method!r} is not a classification method ({exp.methods})")
     store = ResultsStore(resolve_results_dir(exp.results_dir))
-    committed = pd.concat([store.rows(keys.run_key(exp, args.method, s)[0]) for s in exp.seeds], ignore_index=True)
+    committed = store.table([keys.run_key(exp, args.method, s)[0] for s in exp.seeds])
     if committed.empty:
         raise RuntimeError(f"no committed {args.method} runs: `python -m vaal_core.catalog compute classification`")
     scratch = config.with_overrides(exp, {"results_dir": str(Path(args.scratch).resolve()), "methods": [args.method]})

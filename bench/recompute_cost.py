@@ -25,37 +25,24 @@ OUT = "results/tables/recompute-cost"
 
 
 def stored_runs(results_dir: str = "results") -> pd.DataFrame:
-    """Every run of the book's store once (a run shared by chapters counts for the first), with its kind,
-    its stored seconds in all and in its first cycle."""
+    """Every run of the book's store once (``catalog.stored_runs``), with its stored seconds in all and in
+    its first cycle; every run must have stored its first cycle."""
     from vaal_core import catalog
-    from vaal_core.keys import run_key
-    from vaal_core.results import ResultsStore, resolve_results_dir
 
-    store = ResultsStore(resolve_results_dir(results_dir))
-    seen, out = set(), []
-    for ch in catalog.CHAPTERS:
-        for exp, m, s in catalog.chapter_jobs(ch, results_dir=results_dir):
-            key = run_key(exp, m, s)[0]
-            if key in seen:
-                continue
-            seen.add(key)
-            r = store.rows(key).drop_duplicates("cycle")
-            if r.empty:
-                raise RuntimeError(f"run {key} ({ch}, {m}, seed {s}) is not stored: compute the store first")
-            out.append({"chapter": ch, "method": m, "seed": s, "key": key, "dataset": exp.data.dataset,
-                        "arch": exp.task.arch, "stored_s": float(r["wall_s"].sum()),
-                        "stored_cycle0_s": float(r.loc[r["cycle"] == 0, "wall_s"].iloc[0]), "exp": exp})
-    return pd.DataFrame(out)
+    runs = catalog.stored_runs(results_dir=results_dir)
+    gone = runs[runs["cycle0_s"].isna()]
+    if len(gone):
+        r = gone.iloc[0]
+        raise RuntimeError(f"run {r.key} ({r.chapter}, {r.method}, seed {r.seed}) is not stored: "
+                           "compute the store first")
+    return runs.rename(columns={"seconds": "stored_s", "cycle0_s": "stored_cycle0_s"})
 
 
 def _first_cycle(exp, method: str, seed: int, scratch: str) -> float:
-    """Recompute cycle 0 of one run into ``scratch``; its stored seconds there."""
-    import torch
-
+    """Recompute cycle 0 of one run into ``scratch`` (single-threaded); its stored seconds there."""
     from vaal_core import config, jobs, loop
     from vaal_core.results import ResultsStore
 
-    torch.set_num_threads(1)
     exp = config.with_overrides(exp, {"results_dir": scratch})
     prep = loop.prepare(exp)
     store = ResultsStore(scratch)

@@ -112,7 +112,7 @@ def test_a_committed_run_is_reproduced(tmp_path, method, last):
         return
     pd.testing.assert_frame_equal(got[cols[:3]], first[cols[:3]])
     seeds = [keys.run_key(exp, method, s)[0] for s in exp.seeds]
-    spread = pd.concat([committed.rows(k) for k in seeds]).query(f"cycle <= {last}") \
+    spread = committed.table(seeds).query(f"cycle <= {last}") \
         .groupby(["cycle", "metric"])["value"].agg(["std", "count"])
     assert (spread["count"] == len(seeds)).all(), f"a committed {method} seed lacks its first cycles"
     both = got.join(first["value"].rename("committed")).join(spread, on=["cycle", "metric"])

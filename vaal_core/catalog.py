@@ -96,12 +96,11 @@ def missing(chapters=None, preset: str = "book", results_dir: Optional[str] = No
     return out
 
 
-def cost(chapters=None, preset: str = "book", results_dir: Optional[str] = None) -> pd.DataFrame:
-    """Per chapter: its runs (a run shared with an earlier chapter counts for the first), how many have
-    finished, the worker seconds they took (the stored ``wall_s`` of every cycle: one single-threaded
-    worker each, slower when more workers than cores ran) and an estimate for the rest — each missing
-    cycle at the mean seconds per cycle of the finished runs of the same method on the same data set and
-    architecture (runs without such a rate are counted in ``left_unestimated``)."""
+def stored_runs(chapters=None, preset: str = "book", results_dir: Optional[str] = None) -> pd.DataFrame:
+    """Every run the chapters ask for, once (a run shared with an earlier chapter counts for the first):
+    its chapter, method, seed, key and experiment, its data set and architecture, its cycles and how many
+    have finished, and the stored seconds (``wall_s``) in all, per cycle on average and of its first cycle
+    (NaN while none is stored)."""
     store = ResultsStore(resolve_results_dir(results_dir or "results"))
     seen, runs = set(), []
     for ch in chapters or CHAPTERS:
@@ -110,16 +109,26 @@ def cost(chapters=None, preset: str = "book", results_dir: Optional[str] = None)
             if key in seen:
                 continue
             seen.add(key)
-            rows = store.rows(key)
-            per_cycle = rows.drop_duplicates("cycle")["wall_s"] if len(rows) else pd.Series(dtype=float)
+            rows = store.rows(key).drop_duplicates("cycle")
             last = last_cycle(exp, m)
-            runs.append({"chapter": ch, "method": m, "setting": (exp.data.dataset, exp.task.arch),
-                         "cycles": last + 1, "done": len(store.finished_cycles(key, last)),
-                         "seconds": float(per_cycle.sum()), "per_cycle": per_cycle.mean()})
-    r = pd.DataFrame(runs)
-    rate = r[r["done"] > 0].groupby(["method", "setting"])["per_cycle"].mean()
-    r["left_s"] = [(c - d) * rate.get((m, st), float("nan")) if d < c else 0.0
-                   for m, st, c, d in zip(r["method"], r["setting"], r["cycles"], r["done"])]
+            first = rows.loc[rows["cycle"] == 0, "wall_s"]
+            runs.append({"chapter": ch, "method": m, "seed": s, "key": key, "exp": exp, "dataset": exp.data.dataset,
+                         "arch": exp.task.arch, "cycles": last + 1, "done": len(store.finished_cycles(key, last)),
+                         "seconds": float(rows["wall_s"].sum()), "per_cycle": rows["wall_s"].mean(),
+                         "cycle0_s": float(first.iloc[0]) if len(first) else float("nan")})
+    return pd.DataFrame(runs)
+
+
+def cost(chapters=None, preset: str = "book", results_dir: Optional[str] = None) -> pd.DataFrame:
+    """Per chapter: its runs (a run shared with an earlier chapter counts for the first), how many have
+    finished, the worker seconds they took (the stored ``wall_s`` of every cycle: one single-threaded
+    worker each, slower when more workers than cores ran) and an estimate for the rest — each missing
+    cycle at the mean seconds per cycle of the finished runs of the same method on the same data set and
+    architecture (runs without such a rate are counted in ``left_unestimated``)."""
+    r = stored_runs(chapters, preset, results_dir)
+    rate = r[r["done"] > 0].groupby(["method", "dataset", "arch"])["per_cycle"].mean()
+    r["left_s"] = [(c - d) * rate.get((m, ds, a), float("nan")) if d < c else 0.0
+                   for m, ds, a, c, d in zip(r["method"], r["dataset"], r["arch"], r["cycles"], r["done"])]
     r["finished"] = r["done"] == r["cycles"]
     r["unestimated"] = r["left_s"].isna()
     out = r.groupby("chapter", sort=False).agg(

@@ -21,7 +21,7 @@ from typing import Optional
 import torch
 from torch import nn
 
-from .config import Experiment
+from .config import Experiment, regularised_task
 from .metrics import auc
 from .models import ImageDiscriminator
 from .runtime import ImageStore, derive_seed, seed_everything
@@ -138,8 +138,6 @@ class RegularisedRandom(RandomSampling):
     paper = "Munjal et al. (CVPR 2022): random sampling with a well-regularised task learner"
 
     def task_config(self, exp: Experiment):
-        from .config import regularised_task
-
         return regularised_task(exp)
 
 
