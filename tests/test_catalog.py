@@ -45,12 +45,15 @@ def test_stored_mode_reads_finished_runs_and_computes_nothing(tmp_path):
     rows = jobs.run_variants(stored, exp.variants, upper_bound=True, verbose=False)
     assert set(rows["method"]) == {"random"} and set(rows["variant"]) == {"unbiased"}
     progress = jobs.run_progress(stored, exp.variants)
-    assert progress["finished"].sum() == 1 and len(progress) == len(exp.variants) * len(exp.methods) + 1
+    # each variant lists its methods and its full-data bound, which the bias variants share (one key)
+    assert progress["finished"].sum() == 1 and len(progress) == len(exp.variants) * (len(exp.methods) + 1)
+    assert progress["key"].nunique() == len(exp.variants) * len(exp.methods) + 1
+    assert progress["shared"].sum() == len(exp.variants) - 1
     assert catalog.missing(["bias"], preset="smoke", results_dir=str(tmp_path))  # nothing else was computed
     c = catalog.cost(["bias"], preset="smoke", results_dir=str(tmp_path)).loc["bias"]
-    assert c["runs"] == len(progress) and c["finished"] == 1 and c["worker_h"] > 0
+    assert c["runs"] == progress["key"].nunique() and c["finished"] == 1 and c["worker_h"] > 0
     # the biased Random run is estimated from the unbiased one; the other methods have no rate yet
-    assert c["left_worker_h"] > 0 and c["left_unestimated"] == len(progress) - 2
+    assert c["left_worker_h"] > 0 and c["left_unestimated"] == progress["key"].nunique() - 2
 
 
 def test_catalog_lists_the_robustness_variants_and_shares_the_base_runs():
@@ -58,7 +61,7 @@ def test_catalog_lists_the_robustness_variants_and_shares_the_base_runs():
     bias = catalog.chapter_jobs("bias")
     bias_keys = {keys.run_key(e, m, s)[0] for e, m, s in bias}
     labels = config.resolve("bias", "book").variants
-    assert set(labels) == {"unbiased", "m=2"}
+    assert set(labels) == {"unbiased", "m=1", "m=2"}
     base = [keys.run_key(e, m, s)[0] for e, m, s in bias if e.loop.bias_missing_classes == 0]
     assert base and set(base) <= cls  # the unbiased curves are the classification chapter's runs
     assert len(bias_keys) == len(bias)

@@ -158,7 +158,7 @@ def run_variants(exp: Experiment, variants: dict, upper_bound: bool = True, verb
                  workers: Optional[int] = None, prep: Optional[Prepared] = None) -> pd.DataFrame:
     """Every method × seed of ``exp`` under each variant (label → nested overrides, e.g.
     ``{"b=10%": {"loop": {"budget_fraction": 0.1}}}``), all through one pool of workers; the rows get a
-    ``variant`` column. The full-data bound, when asked for, is the base experiment's.
+    ``variant`` column; each variant's full-data bound (when asked for) has method ``"full"``.
 
     With ``exp.compute == "stored"`` nothing is computed: only the runs the store has finished are read
     (:func:`run_progress` says which), so a chapter whose runs are still being computed renders in minutes."""
@@ -180,30 +180,42 @@ def run_variants(exp: Experiment, variants: dict, upper_bound: bool = True, verb
 def run_progress(exp: Experiment, variants: dict, upper_bound: bool = True,
                  prep: Optional[Prepared] = None) -> pd.DataFrame:
     """One row per run that :func:`run_variants` reads (variant, method, seed, key, cycles finished, cycles,
-    finished), the full-data bound (variant "full data") last."""
+    finished): each variant's methods, then its full-data bound (method ``"full"``) — a run of its own
+    where the variant changes what the bound is trained with (the task learner, the oracle's noise), else
+    the base experiment's, listed under every variant that shares it (``shared``: the key appears under
+    an earlier variant too; count runs by unique key)."""
     exps, _ = variant_jobs(exp, variants, upper_bound)
     pool_size = (prep or prepare(exp)).pool_size
     results = ResultsStore(resolve_results_dir(exp.results_dir))
-    out = []
+    out, seen = [], set()
     runs = [(label, e, m, s) for label, e in exps.items() for s in e.seeds for m in e.methods]
-    runs += [("full data", exp, "full", s) for s in exp.seeds] if upper_bound else []
+    runs += [(label, e, "full", s) for label, e in exps.items() for s in exp.seeds] if upper_bound else []
     for label, e, m, s in runs:
         key = run_key(e, m, s)[0]
         n = 1 if m == "full" else e.sizes(pool_size)["cycles"]
         done = len(results.finished_cycles(key, n - 1))
         out.append({"variant": label, "method": m, "seed": s, "key": key, "cycles finished": done,
-                    "cycles": n, "finished": done == n})
+                    "cycles": n, "finished": done == n, "shared": key in seen})
+        seen.add(key)
     return pd.DataFrame(out)
 
 
 def variant_jobs(exp: Experiment, variants: dict, upper_bound: bool = True) -> tuple[dict, list]:
     """The experiments of ``variants`` (label → overrides; {} is ``exp`` itself) and the jobs
-    (experiment, method, seed) that :func:`run_variants` runs for them, the full-data bound last."""
+    (experiment, method, seed) that :func:`run_variants` runs for them, each run once (variants share
+    runs whose settings they do not change), the full-data bounds last (one per distinct key: the base
+    experiment's seeds, in each variant's setting)."""
     exps = {label: (with_overrides(exp, over) if over else exp) for label, over in variants.items()}
     jobs = [(e, m, s) for e in exps.values() for s in e.seeds for m in e.methods]
     if upper_bound:
-        jobs += [(exp, "full", s) for s in exp.seeds]
-    return exps, jobs
+        jobs += [(e, "full", s) for e in exps.values() for s in exp.seeds]
+    seen, unique = set(), []
+    for e, m, s in jobs:
+        key = run_key(e, m, s)[0]
+        if key not in seen:
+            seen.add(key)
+            unique.append((e, m, s))
+    return exps, unique
 
 
 def _finished(prep: Prepared, method: str, seed: int) -> bool:

@@ -20,8 +20,12 @@ def run_key(exp: Experiment, method: str, seed: int) -> tuple[str, dict]:
     d = {"data": dataclasses.asdict(exp.data), "task": dataclasses.asdict(exp.task),
          "loop": dataclasses.asdict(exp.loop), "method": method, "seed": int(seed),
          "results_version": RESULTS_VERSION}
-    if method == "full":  # the full-data bound has no cycles: only the validation share matters
+    if method == "full":  # the full-data bound has no cycles: only the validation share matters, and the
+        # oracle's noise, which the bound's labels carry too (a key only when there is noise, so that
+        # the clean bounds keep the keys they were stored under)
         d["loop"] = {"val_fraction": exp.loop.val_fraction}
+        if exp.loop.noise_rate:
+            d["loop"]["noise_rate"] = exp.loop.noise_rate
     for section in getattr(REGISTRY.get(method), "settings", ()):
         d[section] = dataclasses.asdict(getattr(exp, section))
     blob = json.dumps(d, sort_keys=True, default=str)

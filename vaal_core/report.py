@@ -8,7 +8,7 @@ import pandas as pd
 import torch
 
 from . import __version__, stats
-from .config import REGULARISED_METHOD, Experiment, regularised_task
+from .config import REGULARISED_METHODS, Experiment, regularised_task
 from .plots import method_label, variant_grid
 from .results import git_commit, summarize
 
@@ -226,7 +226,8 @@ class VariantCurves:
         self.methods = present(rows, methods)
         self.metric = metric
         self.curves = rows[rows["method"] != "full"]
-        self.upper = rows[rows["method"] == "full"]  # the base experiment's full-pool bound
+        self.bounds = rows[rows["method"] == "full"]  # each variant's full-pool bound
+        self.upper = self.bounds.drop_duplicates(["key", "cycle", "metric"])
         # the paired differences are to Random where the chapter runs it (architecture does not)
         self.reference = "random" if "random" in self.methods else (self.methods[-1] if self.methods else None)
 
@@ -412,7 +413,7 @@ def settings_table(exp: Experiment, prep) -> pd.DataFrame:
                       f"{exp.strategies.members}, SA candidates {exp.strategies.sa_candidates:g} × budget"),
         ("methods × seeds", f"{exp.methods} × {exp.seeds}"),
     ]
-    if REGULARISED_METHOD in exp.methods:
+    if set(REGULARISED_METHODS) & set(exp.methods):
         rows.insert(7, ("task learner of the regularised Random", _learner(regularised_task(exp))))
     return pd.DataFrame(rows, columns=["setting", "value"]).set_index("setting")
 

@@ -244,6 +244,40 @@ class CoreSet(Strategy):
         return ctx.unlabeled_idx[pos]
 
 
+# ---------------------------------------------------------------------------------------------- the regularised learner
+
+class RegularisedVAAL(VAALSampling):
+    """VAAL's picks beside the regularised task learner (``regularised.task``, as :class:`RegularisedRandom`'s):
+    Munjal et al. (CVPR 2022) regularised every method's learner, so that a sampler is compared with
+    random sampling under the same strong learner. VAAL does not read the task model; only the learner
+    trained on its picks (and the cycle's generator it consumes first) differs from :class:`VAALSampling`."""
+
+    name = "vaal_regularised"
+    label = "VAAL, regularised"
+    color = "darkred"
+    settings = ("vaal", "regularised")
+    relative_cost = 3.5
+    paper = "VAAL with Munjal et al.'s (CVPR 2022) regularised task learner"
+
+    def task_config(self, exp: Experiment):
+        return regularised_task(exp)
+
+
+class RegularisedCoreSet(CoreSet):
+    """Core-set's picks (k-center greedy on the regularised learner's features) beside the regularised
+    task learner, as :class:`RegularisedVAAL`."""
+
+    name = "coreset_regularised"
+    label = "Core-set, regularised"
+    color = "navy"
+    settings = ("regularised",)
+    relative_cost = 2.0
+    paper = "Core-set with Munjal et al.'s (CVPR 2022) regularised task learner"
+
+    def task_config(self, exp: Experiment):
+        return regularised_task(exp)
+
+
 # ---------------------------------------------------------------------------------------------- MC-Dropout, DBAL
 
 def variation_ratio(probs: torch.Tensor) -> torch.Tensor:
@@ -527,6 +561,8 @@ REGISTRY: dict[str, type[Strategy]] = {
     "vaal": VAALSampling,
     "random": RandomSampling,
     "random_regularised": RegularisedRandom,
+    "vaal_regularised": RegularisedVAAL,
+    "coreset_regularised": RegularisedCoreSet,
     "coreset": CoreSet,
     "mc_dropout": MCDropout,
     "dbal": DBAL,
