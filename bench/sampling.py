@@ -16,7 +16,7 @@ import argparse
 import pandas as pd
 import torch
 
-from vaal_core import config
+from vaal_core import presets
 from vaal_core.loop import resized_for_vae
 from vaal_core.runtime import ImageStore, resolve_device, seed_everything
 from vaal_core.strategies import Context, check_method
@@ -54,7 +54,7 @@ def classification_case(args, device, width) -> None:
     n = args.labeled + args.unlabeled
     images = torch.randint(0, 256, (n, 3, 32, 32), dtype=torch.uint8, generator=g)
     labels = torch.randint(0, 10, (n,), generator=g)
-    exp = config.resolve("classification", "paper", device=args.device, overrides={
+    exp = presets.resolve("classification", "paper", device=args.device, overrides={
         "task": {"width": width, "epochs": 1}, "vaal": {"width": width, "iterations": 2}})
     store = ImageStore(images, device)
     task = ClassificationTask(exp.task, 3, 10)
@@ -81,7 +81,7 @@ def segmentation_case(args, device, width) -> None:
     n, n_lab = 2975, 298
     images = torch.randint(0, 256, (n, 3, h, 2 * h), dtype=torch.uint8, generator=g)
     masks = torch.randint(0, 19, (n, h, 2 * h), dtype=torch.uint8, generator=g)
-    exp = config.resolve("segmentation", "paper", device=args.device, overrides={
+    exp = presets.resolve("segmentation", "paper", device=args.device, overrides={
         "task": {"width": width, "epochs": 1}, "vaal": {"width": width, "iterations": 2, "image_size": 32},
         "strategies": {"members": args.members}})
     store = ImageStore(images, device)

@@ -45,12 +45,12 @@ OUT = "results/tables/sweep-vaal/sweep.csv"
 
 def _job(label: str, seed: int) -> dict:
     torch.set_num_threads(1)
-    from vaal_core import config, loop
+    from vaal_core import config, loop, presets
     from vaal_core.diagnostics import held_out_fit
     from vaal_core.runtime import derive_seed, seed_everything
     from vaal_core.strategies import Context, RandomSampling
 
-    exp = config.resolve("classification", "book", overrides={"data": {"val_size": VAL_SIZE}})
+    exp = presets.resolve("classification", "book", overrides={"data": {"val_size": VAL_SIZE}})
     if CANDIDATES[label]:
         exp = config.with_overrides(exp, {"vaal": CANDIDATES[label]})
     prep = loop.prepare(exp)

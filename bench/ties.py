@@ -30,7 +30,7 @@ SETTINGS = {"task": {"width": 0.125, "epochs": 60, "augment": "hflip", "dropout"
 
 
 def run(rule: str, seeds: list, results_dir: str) -> pd.DataFrame:
-    from vaal_core import config, jobs, loop, strategies
+    from vaal_core import jobs, loop, presets, strategies
     from vaal_core.keys import run_key
     from vaal_core.results import ResultsStore
 
@@ -44,7 +44,7 @@ def run(rule: str, seeds: list, results_dir: str) -> pd.DataFrame:
 
     strategies.lowest = lowest
     try:
-        exp = config.resolve("classification", "smoke", methods=["mc_dropout"], seeds=seeds, device="cpu",
+        exp = presets.resolve("classification", "smoke", methods=["mc_dropout"], seeds=seeds, device="cpu",
                              results_dir=results_dir, overrides=SETTINGS)
         prep = loop.prepare(exp)
         rows = []

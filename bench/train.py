@@ -11,7 +11,7 @@ import time
 
 import torch
 
-from vaal_core import config
+from vaal_core import config, presets
 from vaal_core.runtime import ImageStore, resolve_device, seed_everything
 from vaal_core.task import ClassificationTask
 from vaal_core.vaal import build_vaal, train_vaal
@@ -47,7 +47,7 @@ def main(argv=None):
     print(f"device {device}{' (' + torch.cuda.get_device_name() + ')' if gpu else ''}, "
           f"VAE width {vae_w:g}, task width {task_w:g}, {steps} timed steps")
     for batch in (64, 128):
-        exp = config.resolve("classification", "paper", device=args.device, overrides={
+        exp = presets.resolve("classification", "paper", device=args.device, overrides={
             "vaal": {"width": vae_w, "batch_size": batch}, "task": {"width": task_w, "batch_size": batch}})
         vae, disc = build_vaal(exp.vaal, 3, 32, device)
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import torch
 
-from vaal_core import catalog, config, jobs, keys, loop, runtime
+from vaal_core import catalog, config, jobs, keys, loop, presets, runtime
 from vaal_core.results import ResultsStore
 
 REPO = Path(__file__).resolve().parents[1]
@@ -17,22 +17,22 @@ COMMITTED = REPO / "results"
 def test_every_run_the_book_reads_is_committed():
     """Fails when a chapter's book preset was changed without recomputing its runs (or the results
     version was bumped): `python -m vaal_core.catalog compute` then commit results/runs/. The chapters
-    still being computed (config.PENDING) read only their finished runs and are checked below."""
-    done = [ch for ch in (*catalog.CHAPTERS, *catalog.TABLE_CHAPTERS) if ch not in config.PENDING]
+    still being computed (presets.PENDING) read only their finished runs and are checked below."""
+    done = [ch for ch in (*catalog.CHAPTERS, *catalog.TABLE_CHAPTERS) if ch not in presets.PENDING]
     gone = catalog.missing(done, results_dir=str(COMMITTED))
     assert not gone, (f"{len(gone)} book-preset run(s) are not in the committed store, e.g. {gone[:5]}; "
                       "run `python -m vaal_core.catalog compute` and commit results/runs/")
 
 
 def test_a_pending_chapter_reads_only_stored_runs_until_it_is_complete():
-    """A chapter leaves config.PENDING when its runs are all committed (its book preset then computes
+    """A chapter leaves presets.PENDING when its runs are all committed (its book preset then computes
     what a changed setting asks for again, and the check above covers it)."""
-    assert set(config.PENDING) <= set(catalog.CHAPTERS)
+    assert set(presets.PENDING) <= set(catalog.CHAPTERS)
     for ch in catalog.CHAPTERS:
-        assert catalog.chapter_experiment(ch).compute == ("stored" if ch in config.PENDING else "missing")
-    for ch in config.PENDING:
+        assert catalog.chapter_experiment(ch).compute == ("stored" if ch in presets.PENDING else "missing")
+    for ch in presets.PENDING:
         assert catalog.missing([ch], results_dir=str(COMMITTED)), \
-            f"every book-preset run of {ch} is committed: remove it from config.PENDING"
+            f"every book-preset run of {ch} is committed: remove it from presets.PENDING"
 
 
 def test_stored_mode_reads_finished_runs_and_computes_nothing(tmp_path):
@@ -60,7 +60,7 @@ def test_catalog_lists_the_robustness_variants_and_shares_the_base_runs():
     cls = {keys.run_key(e, m, s)[0] for e, m, s in catalog.chapter_jobs("classification")}
     bias = catalog.chapter_jobs("bias")
     bias_keys = {keys.run_key(e, m, s)[0] for e, m, s in bias}
-    labels = config.resolve("bias", "book").variants
+    labels = presets.resolve("bias", "book").variants
     assert set(labels) == {"unbiased", "m=1", "m=2"}
     base = [keys.run_key(e, m, s)[0] for e, m, s in bias if e.loop.bias_missing_classes == 0]
     assert base and set(base) <= cls  # the unbiased curves are the classification chapter's runs

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from vaal_core import config, keys
+from vaal_core import keys, presets
 from vaal_core.results import ResultsStore
 
 CHAPTERS = Path(__file__).resolve().parents[1] / "book" / "chapters"
@@ -39,7 +39,7 @@ def test_classification_chapter_glues_what_the_store_holds(tmp_path):
     g = glued(out)
     for name in ("vaal_final", "random_final", "gap_final", "full_acc", "min_margin", "auc_mean", "auc_verdict"):
         assert name in g, f"{name} was not glued"
-    exp = config.resolve("classification", "smoke")
+    exp = presets.resolve("classification", "smoke")
     store = ResultsStore(tmp_path / "res")
     rows = pd.concat([store.rows(keys.run_key(exp, m, s)[0]) for m in exp.methods for s in exp.seeds])
     acc = rows[rows["metric"] == "accuracy"]

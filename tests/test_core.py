@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import torch
 
-from vaal_core import config, jobs, keys, loop, strategies, vaal
+from vaal_core import config, jobs, keys, loop, presets, strategies, vaal
 from vaal_core.models import VAE, VGG16, Discriminator, ResNet18
 from vaal_core.results import ResultsStore, atomic_write_text
 from vaal_core.runtime import ImageStore, seed_everything
@@ -18,7 +18,7 @@ VALUE_COLUMNS = ["method", "seed", "cycle", "n_labeled", "metric", "value"]
 
 def tiny(tmp_path, **kw):
     overrides = config._merge(TINY, kw.pop("overrides", {}))
-    return config.resolve("classification", "smoke", results_dir=str(tmp_path), overrides=overrides, **kw)
+    return presets.resolve("classification", "smoke", results_dir=str(tmp_path), overrides=overrides, **kw)
 
 
 # ---------------------------------------------------------------------------------------------- models
@@ -282,7 +282,7 @@ def test_the_regularised_random_trains_its_own_learner(tmp_path, monkeypatch):
     reg = config.regularised_task(exp)
     assert reg.weight_decay == 0.05 and reg.epochs == 3 and (reg.shift, exp.task.shift) == (1, 0)  # merged
     assert config.regularised_task(dataclasses.replace(exp, regularised=config.RegularisedConfig({}))) == exp.task
-    paper = config.resolve("classification", "paper")  # the paper's 100 epochs, only the regularisation added
+    paper = presets.resolve("classification", "paper")  # the paper's 100 epochs, only the regularisation added
     assert config.regularised_task(paper) == dataclasses.replace(paper.task, shift=1, weight_decay=0.05)
     other = config.with_overrides(exp, {"regularised": {"task": {"weight_decay": 0.1}}})
     assert keys.run_key(exp, "random", 0)[0] == keys.run_key(other, "random", 0)[0]
@@ -379,7 +379,7 @@ def test_image_store_flip_and_normalisation():
 def test_bad_parameters_fail_before_training(tmp_path, monkeypatch, kw, overrides, word):
     monkeypatch.setattr(loop, "_train_task", lambda *a, **k: pytest.fail("training started"))
     with pytest.raises(ValueError, match=word):
-        exp = config.resolve("classification", "smoke", results_dir=str(tmp_path), overrides=overrides, **kw)
+        exp = presets.resolve("classification", "smoke", results_dir=str(tmp_path), overrides=overrides, **kw)
         jobs.run_experiment(exp, verbose=False)
 
 
@@ -392,13 +392,13 @@ def test_budget_larger_than_the_pool_fails_before_training(tmp_path, monkeypatch
 
 def test_unknown_preset_and_env_override(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match="preset"):
-        config.resolve("classification", "huge")
+        presets.resolve("classification", "huge")
     monkeypatch.setenv("VAAL_PRESET", "smoke")
-    assert config.resolve("classification", "paper").data.dataset == "digits"
+    assert presets.resolve("classification", "paper").data.dataset == "digits"
 
 
 def test_explicit_parameters_win_over_the_preset():
-    exp = config.resolve("classification", "paper", seeds=[0], methods=["random"])
+    exp = presets.resolve("classification", "paper", seeds=[0], methods=["random"])
     assert exp.seeds == [0] and exp.methods == ["random"] and exp.data.dataset == "cifar10"
     assert exp.task.width == 1.0 and exp.task.epochs == 100  # the paper's settings stay
 
@@ -410,7 +410,7 @@ def test_paper_preset_runs_end_to_end_on_cifar10_files(tmp_path):
     from test_data import write_cifar10
 
     write_cifar10(tmp_path / "data" / "cifar-10-batches-py", per_batch=40)
-    exp = config.resolve("classification", "paper", data_root=str(tmp_path / "data"), seeds=[0],
+    exp = presets.resolve("classification", "paper", data_root=str(tmp_path / "data"), seeds=[0],
                          results_dir=str(tmp_path / "res"), overrides={
                              "task": {"width": 1 / 16, "epochs": 1}, "vaal": {"width": 1 / 32, "iterations": 3},
                              "loop": {"final_fraction": 0.2}})

@@ -11,7 +11,7 @@ from PIL import Image
 
 from vaal_core import data
 from vaal_core.data import DataSetNotFound, load_dataset
-from vaal_core.data import segmentation as segdata
+from vaal_core.data import scenes as scene_gen
 from vaal_core.data.segmentation import (
     CITYSCAPES_CLASSES,
     STREET_CLASSES,
@@ -214,7 +214,7 @@ def test_street_scenes_hold_every_class_in_a_reasonable_balance(scenes):
     assert int(masks.max()) < len(STREET_CLASSES)
     share = torch.bincount(masks.flatten(), minlength=len(STREET_CLASSES)).double() / masks.numel()
     assert (share > 0.001).all(), share  # every class appears, the small ones too
-    assert share[segdata.SKY] < 0.7 and share.max() < 0.5, share
+    assert share[scene_gen.SKY] < 0.7 and share.max() < 0.5, share
     present = torch.stack([(masks == k).flatten(1).any(1) for k in range(len(STREET_CLASSES))])
     assert (present.double().mean(1) > 0.5).all()  # and most classes in most images
 

@@ -5,12 +5,12 @@ import pandas as pd
 import pytest
 import torch
 
-from vaal_core import config, diagnostics, loop
+from vaal_core import diagnostics, loop, presets
 from vaal_core.results import ResultsStore
 
 
 def test_held_out_fit_scores_every_group(tmp_path):
-    exp = config.resolve("classification", "smoke", results_dir=str(tmp_path), overrides={"vaal": {"iterations": 20}})
+    exp = presets.resolve("classification", "smoke", results_dir=str(tmp_path), overrides={"vaal": {"iterations": 20}})
     prep = loop.prepare(exp)
     fit = diagnostics.held_out_fit(prep, seed=0, hold_out=0.2)
     n0 = prep.sizes["initial"]

@@ -9,7 +9,7 @@ import sys
 import pytest
 import torch
 
-from vaal_core import config, distributed, loop
+from vaal_core import distributed, loop, parallel, presets
 from vaal_core.keys import run_key
 from vaal_core.results import ResultsStore
 from vaal_core.runtime import derive_seed, seed_everything
@@ -17,11 +17,11 @@ from vaal_core.strategies import Context, make_strategy
 
 
 def test_shares_of_a_batch_cover_it_once_and_weigh_to_its_mean(monkeypatch):
-    assert distributed.shard(10) is None  # one process: nothing changes
+    assert parallel.shard(10) is None  # one process: nothing changes
     parts = []
     for rank in range(3):
-        monkeypatch.setattr(distributed, "world", lambda r=rank: (r, 3))
-        parts.append(distributed.shard(10))
+        monkeypatch.setattr(parallel, "world", lambda r=rank: (r, 3))
+        parts.append(parallel.shard(10))
     assert sorted(torch.cat([p for p, _ in parts]).tolist()) == list(range(10))
     # the average over processes of (weight × mean over the share) is the mean over the batch
     x = torch.arange(10, dtype=torch.float64)
@@ -29,7 +29,7 @@ def test_shares_of_a_batch_cover_it_once_and_weigh_to_its_mean(monkeypatch):
 
 
 def test_batches_too_small_for_the_processes_are_refused_naming_the_parameter():
-    exp = config.resolve("classification", "smoke", overrides={"task": {"batch_size": 6}})
+    exp = presets.resolve("classification", "smoke", overrides={"task": {"batch_size": 6}})
     with pytest.raises(ValueError, match="task.batch_size=6 is too small for 4 processes"):
         distributed.check_batch_sizes(exp, 4)
     distributed.check_batch_sizes(exp, 3)
@@ -52,7 +52,7 @@ def test_two_process_gloo_run_selects_what_one_process_selects_from_its_models(t
                          capture_output=True, text=True, env=env, timeout=600)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
 
-    exp = config.resolve("classification", "smoke", methods=["vaal"], seeds=[0], results_dir=str(tmp_path),
+    exp = presets.resolve("classification", "smoke", methods=["vaal"], seeds=[0], results_dir=str(tmp_path),
                          device="cpu", overrides=over)
     key = run_key(exp, "vaal", 0)[0]
     store = ResultsStore(tmp_path)
@@ -88,14 +88,14 @@ def _one_step(rank, world_size, init_file, n, out_dir):
     try:
         torch.manual_seed(rank)  # different initial weights: the training starts from process 0's
         model = torch.nn.Linear(4, 3)
-        distributed.broadcast_from_main(model)
+        parallel.broadcast_from_main(model)
         g = torch.Generator().manual_seed(0)
         x, y = torch.randn(n, 4, generator=g), torch.randint(0, 3, (n,), generator=g)
-        pos, weight = distributed.shard(n)
+        pos, weight = parallel.shard(n)
         loss = torch.nn.functional.cross_entropy(model(x[pos]), y[pos]) * weight
         loss.backward()
-        distributed.average_gradients(model)
-        distributed.check_same(model)
+        parallel.average_gradients(model)
+        parallel.check_same(model)
         torch.save({"grad": model.weight.grad, "weight": model.weight.detach()}, f"{out_dir}/{rank}.pt")
     finally:
         torch.distributed.destroy_process_group()

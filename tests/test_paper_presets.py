@@ -17,7 +17,7 @@ from PIL import Image
 from test_data import cifar_rows, dump, write_cifar10
 from test_data_segmentation import _write_bdd, _write_cityscapes
 
-from vaal_core import catalog, config, data, jobs, loop, timing
+from vaal_core import catalog, config, data, jobs, loop, presets, timing
 
 SHORT = {"task": {"epochs": 1, "min_steps": 0}, "vaal": {"iterations": 2}, "strategies": {"mc_passes": 2}}
 SEG = {"data": {"image_size": 32}, "loop": {"budget": 2}, "task": {"infer_batch_size": 8},
@@ -62,10 +62,10 @@ METHODS = {"bias": ["random"], "budget": ["random"], "noise": ["random"], "archi
 
 
 def paper_experiment(chapter, tmp_path):
-    exp = config.resolve(chapter, "paper", results_dir=str(tmp_path / "results"))
+    exp = presets.resolve(chapter, "paper", results_dir=str(tmp_path / "results"))
     write_data(tmp_path / "data", exp.data.dataset)
     overrides = config._merge(SHORT, SEG) if exp.task.arch == "drn" else SHORT
-    return config.resolve(chapter, "paper", data_root=str(tmp_path / "data"), results_dir=str(tmp_path / "results"),
+    return presets.resolve(chapter, "paper", data_root=str(tmp_path / "data"), results_dir=str(tmp_path / "results"),
                           seeds=[0], methods=METHODS.get(chapter), device="cpu", overrides=overrides)
 
 
@@ -73,7 +73,7 @@ def paper_experiment(chapter, tmp_path):
 @pytest.mark.parametrize("chapter", [*catalog.CHAPTERS])
 def test_paper_preset_runs_end_to_end(chapter, tmp_path):
     exp = paper_experiment(chapter, tmp_path)
-    preset = config.PRESETS[chapter]["paper"]
+    preset = presets.PRESETS[chapter]["paper"]
     assert exp.data.dataset == preset["data"]["dataset"] and exp.task.width == 1.0  # the preset's, full width
     variants = exp.variants or {"": {}}
     rows = jobs.run_variants(exp, variants, upper_bound=True, verbose=False, workers=1)
@@ -99,7 +99,7 @@ def test_bad_paper_scale_input_fails_before_training(tmp_path, monkeypatch):
     """A data root without the data set, and a GPU asked for on a machine without one: each a message
     naming the parameter and the fix, before any training."""
     monkeypatch.setattr(loop, "_train_task", lambda *a, **k: pytest.fail("training started"))
-    exp = config.resolve("classification", "paper", data_root=str(tmp_path), results_dir=str(tmp_path / "r"))
+    exp = presets.resolve("classification", "paper", data_root=str(tmp_path), results_dir=str(tmp_path / "r"))
     with pytest.raises(data.DataSetNotFound, match=f"cifar10: .*{tmp_path}.*data_root"):
         jobs.run_experiment(exp, verbose=False)
     if not torch.cuda.is_available():

@@ -6,7 +6,7 @@ import math
 import pandas as pd
 import pytest
 
-from vaal_core import report
+from vaal_core import presets, report
 
 
 def rows(values: dict, metric: str = "accuracy") -> pd.DataFrame:
@@ -103,7 +103,7 @@ def test_the_regularised_recipe_is_the_best_of_its_committed_sweep():
     table = report.task_sweep_table(pd.read_csv(csv))
     assert set(table.index) == set(sweep_task.REGULARISED)
     best = sweep_task.REGULARISED[table.index[0]]
-    exp = config.resolve("classification", "book")
+    exp = presets.resolve("classification", "book")
     assert dataclasses.asdict(config.regularised_task(exp)) == {**dataclasses.asdict(exp.task), **best}
 
 

@@ -2,13 +2,13 @@
 import pytest
 import torch
 
-from vaal_core import config, jobs, loop
+from vaal_core import config, jobs, loop, presets
 from vaal_core.runtime import ImageStore
 from vaal_core.task import SegmentationTask, make_task
 
 
 def seg_exp(tmp_path, **kw):
-    return config.resolve("segmentation", "smoke", results_dir=str(tmp_path), **kw)
+    return presets.resolve("segmentation", "smoke", results_dir=str(tmp_path), **kw)
 
 
 def test_masks_make_a_segmentation_task(tmp_path):
@@ -46,7 +46,7 @@ def test_segmentation_evaluate_reports_miou_and_classes(tmp_path):
     assert {k for k in out if k.startswith("iou/")} == {f"iou/{c}" for c in prep.dataset.class_names}
 
 
-@pytest.mark.parametrize("method", list(config.SEGMENTATION_METHODS) + ["fixed_vae_dis", "dis_only", "vae_w2"])
+@pytest.mark.parametrize("method", list(presets.SEGMENTATION_METHODS) + ["fixed_vae_dis", "dis_only", "vae_w2"])
 def test_one_cycle_of_every_segmentation_method(tmp_path, method):
     exp = seg_exp(tmp_path, methods=[method], overrides={"task": {"epochs": 1}, "vaal": {"iterations": 3}})
     rows = jobs.run_experiment(exp, upper_bound=False, verbose=False)

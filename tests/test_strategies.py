@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from vaal_core import config, loop, strategies
+from vaal_core import loop, presets, strategies
 from vaal_core.runtime import seed_everything
 from vaal_core.strategies import k_center_greedy, predictive_entropy, variation_ratio
 
@@ -90,7 +90,7 @@ def test_variation_ratio_per_pixel_then_per_image():
 
 @pytest.fixture(scope="module")
 def trained():
-    exp = config.resolve("classification", "smoke", results_dir="/tmp/unused",
+    exp = presets.resolve("classification", "smoke", results_dir="/tmp/unused",
                          overrides={"task": {"epochs": 3, "dropout": 0.5}})
     prep = loop.prepare(exp)
     g = seed_everything(4)
@@ -159,7 +159,7 @@ def test_coreset_uses_the_task_features(trained, monkeypatch):
         seen["shapes"] = (lab.shape, unl.shape)
         return real(lab, unl, b, **k)
 
-    monkeypatch.setattr(strategies, "k_center_greedy", spy)
+    monkeypatch.setattr(strategies.coreset, "k_center_greedy", spy)
     strategies.CoreSet().select(ctx)
     n_l, n_u = len(ctx.labeled_idx), len(ctx.unlabeled_idx)
     d = ctx.task_model.classifier.in_features  # penultimate width

@@ -6,7 +6,7 @@ import math
 import pytest
 import torch
 
-from vaal_core import config, jobs, loop
+from vaal_core import config, jobs, loop, presets
 from vaal_core.linear import fit_logistic, linear_reference_accuracy, pixels
 from vaal_core.metrics import auc
 from vaal_core.models import VGG16
@@ -98,7 +98,7 @@ def test_auc_on_hand_built_scores():
 
 
 def test_a_run_stores_what_its_sampler_did_and_releases_its_picks(tmp_path):
-    exp = config.resolve("classification", "smoke", methods=["vaal"], results_dir=str(tmp_path),
+    exp = presets.resolve("classification", "smoke", methods=["vaal"], results_dir=str(tmp_path),
                          overrides={"task": {"epochs": 1}, "vaal": {"iterations": 20}})
     prep = loop.prepare(exp)
     rows = jobs.run_experiment(exp, upper_bound=False, verbose=False, prep=prep)

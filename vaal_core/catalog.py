@@ -22,7 +22,7 @@ from typing import Optional
 
 import pandas as pd
 
-from . import config
+from . import presets
 from .config import Experiment
 from .keys import run_key
 from .results import ResultsStore, resolve_results_dir
@@ -35,7 +35,7 @@ CHAPTERS = {"classification": True, "segmentation": True, "ablation": True, "bia
 
 def chapter_experiment(chapter: str, preset: str = "book", results_dir: Optional[str] = None) -> Experiment:
     """The experiment a chapter's notebook resolves with its default parameters."""
-    return config.resolve(chapter, preset, results_dir=results_dir)
+    return presets.resolve(chapter, preset, results_dir=results_dir)
 
 
 def chapter_jobs(chapter: str, preset: str = "book", results_dir: Optional[str] = None) -> list:
@@ -52,7 +52,7 @@ def chapter_rows(chapter: str, preset: str = "book", **resolve_kwargs):
     from .jobs import run_variants
     from .loop import prepare
 
-    exp = config.resolve(chapter, preset, **resolve_kwargs)
+    exp = presets.resolve(chapter, preset, **resolve_kwargs)
     prep = prepare(exp)
     rows = run_variants(exp, exp.variants or {"": {}}, CHAPTERS[chapter], verbose=False, prep=prep)
     return exp, prep, rows

@@ -19,13 +19,13 @@ from .config import Experiment, with_overrides
 from .keys import run_key
 from .loop import Prepared, prepare, run_method, run_upper_bound
 from .results import ResultsStore, resolve_results_dir
-from .strategies import REGISTRY
+from .strategies import import_root, strategy_class
 
 
 def relative_cost(method: str) -> float:
     """A run's rough cost (``Strategy.relative_cost``; 1 for the full-data bound), so the longest runs
     start first and the pool of workers drains evenly."""
-    return getattr(REGISTRY.get(method), "relative_cost", 1.0)
+    return 1.0 if method == "full" else strategy_class(method).relative_cost
 
 
 def resolve_workers(workers: Optional[int], device: torch.device, jobs: int) -> int:
@@ -90,6 +90,10 @@ def _run_in_subprocesses(todo: list, n_workers: int, verbose: bool, gpus: Option
     without a ``__main__`` guard is not. A failed job stops the experiment with its output.
     """
     env = {**os.environ, "OMP_NUM_THREADS": "1", "VAAL_PROGRESS": "0"}
+    # a user's own method imports in the workers as it does here (its module's folder on their path)
+    roots = sorted({r for _, m, _ in todo if m != "full" and (r := import_root(m))})
+    if roots:
+        env["PYTHONPATH"] = os.pathsep.join([*roots, *filter(None, [env.get("PYTHONPATH")])])
     pending, running = list(todo), []
     while pending or running:
         while pending and len(running) < n_workers:

@@ -2,7 +2,8 @@
 the run's numbers — the data, task and loop settings, the method, the seed, ``RESULTS_VERSION``, and the
 settings sections the method declares (``Strategy.settings``: VAAL's and its ablations' ``vaal``, the
 baselines' ``strategies``) — and of nothing that does not (chapter, preset name, paths, device, the list
-of other methods), so that two chapters asking for the same run share it."""
+of other methods), so that two chapters asking for the same run share it. A user's own method
+(``package.module:ClassName``) is keyed by its import path and a hash of its module's source."""
 from __future__ import annotations
 
 import dataclasses
@@ -11,7 +12,9 @@ import json
 
 from . import RESULTS_VERSION
 from .config import Experiment
-from .strategies import REGISTRY
+from .data import dataset_version
+from .oracle import groups_spec
+from .strategies import is_import_path, source_hash, strategy_class
 
 
 def run_key(exp: Experiment, method: str, seed: int) -> tuple[str, dict]:
@@ -26,7 +29,16 @@ def run_key(exp: Experiment, method: str, seed: int) -> tuple[str, dict]:
         d["loop"] = {"val_fraction": exp.loop.val_fraction}
         if exp.loop.noise_rate:
             d["loop"]["noise_rate"] = exp.loop.noise_rate
-    for section in getattr(REGISTRY.get(method), "settings", ()):
-        d[section] = dataclasses.asdict(getattr(exp, section))
+    version = dataset_version(exp.data.dataset)
+    if version != 1:  # a generated data set whose generator changed (data.register)
+        d["data_version"] = version
+    if exp.loop.noise_rate:  # which classes the noisy oracle confuses is part of what it answers
+        d["noise_groups"] = groups_spec(exp.data.dataset)
+    if method not in ("full", "timing"):
+        cls = strategy_class(method)
+        if is_import_path(method):  # a user's own method: editing its module is a new run
+            d["source"] = source_hash(method)
+        for section in cls.settings:
+            d[section] = dataclasses.asdict(getattr(exp, section))
     blob = json.dumps(d, sort_keys=True, default=str)
     return hashlib.sha1(blob.encode()).hexdigest()[:16], d

@@ -19,15 +19,15 @@ import pandas as pd
 import torch
 
 from . import __version__
-from .config import Experiment, validate, validate_sizes
+from .config import Experiment, validate, validate_sizes, validate_task
 from .data import DataSet, check_dataset_name, load_dataset
-from .distributed import picks_from_main
 from .keys import run_key
 from .linear import linear_reference_accuracy
 from .oracle import initial_pool, noisy_labels, superclass_of
+from .parallel import picks_from_main
 from .results import ResultsStore, git_commit
 from .runtime import ImageStore, derive_seed, numerics_fingerprint, resolve_device, seed_everything
-from .strategies import Context, check_method, check_selection, make_strategy
+from .strategies import Context, check_selection, make_strategy, strategy_class
 from .task import ClassificationTask, Task, make_task
 
 
@@ -73,8 +73,10 @@ def prepare(exp: Experiment) -> Prepared:
     """Validate, load the data, cut the pool and test subsets, put both on the device."""
     validate(exp)
     check_dataset_name(exp.data.dataset)
-    for m in exp.methods:
-        check_method(m)
+    for m in exp.methods:  # a method that trains its own learner (the regularised ones) has it checked too
+        learner = make_strategy(m).task_config(exp)
+        if learner is not exp.task:
+            validate_task(learner, "regularised task" if "regularised" in strategy_class(m).settings else f"{m}'s task")
     device = resolve_device(exp.device)
     if exp.deterministic and device.type == "cuda":
         deterministic_gpu()

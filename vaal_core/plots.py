@@ -7,14 +7,17 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from .results import summarize
-from .strategies import REGISTRY
-
-# One colour and label per method, the same in every chapter: declared by each strategy class.
-METHOD_STYLE = {name: (cls.label, cls.color) for name, cls in REGISTRY.items()}
+from .strategies import style
 
 
 def method_label(method: str) -> str:
-    return METHOD_STYLE.get(method, (method, None))[0]
+    """A method's display label, declared by its strategy class (a user's own: its label or class name)."""
+    return style(method)[0]
+
+
+def method_color(method: str):
+    """A method's colour, the same in every chapter (None: matplotlib's next)."""
+    return style(method)[1]
 
 
 def variant_grid(curves: dict, metric: str, methods: Optional[list] = None,
@@ -45,7 +48,7 @@ def curve_plot(df: pd.DataFrame, metric: str, methods: Optional[list] = None, up
         m = s[s["method"] == method].sort_values("labeled_fraction")
         if not len(m):
             continue
-        label, color = METHOD_STYLE.get(method, (method, None))
+        label, color = style(method)
         x = 100 * m["labeled_fraction"]
         ax.plot(x, m["mean"], marker="o", ms=4, label=label, color=color)
         ax.fill_between(x, m["mean"] - m["std"], m["mean"] + m["std"], alpha=0.2, color=color)
@@ -60,7 +63,8 @@ def curve_plot(df: pd.DataFrame, metric: str, methods: Optional[list] = None, up
                 transform=ax.transAxes, va="top", fontsize=9)
     if reference is not None and len(reference):
         for (who, method), r in reference.groupby(["who", "method"]):
-            label, color = METHOD_STYLE.get(method.lower(), (method, "black"))
+            label, color = style(method.lower())
+            color = color or "black"
             ax.scatter(100 * r["labeled_fraction"], r["value"], marker="x" if who == "VAAL paper" else "+",
                        s=50, color=color, label=f"{label} ({who})", zorder=5)
     ax.set_xlabel("% of Labeled Data")
@@ -80,8 +84,7 @@ def scaling_plot(scaling: pd.DataFrame, methods: Optional[list] = None, ax=None)
         d = scaling[scaling["method"] == method].sort_values("pool")
         if not len(d):
             continue
-        label, color = ("floor (one inference pass)", "black") if method == "floor" else METHOD_STYLE.get(
-            method, (method, None))
+        label, color = ("floor (one inference pass)", "black") if method == "floor" else style(method)
         ax.plot(d["pool"], d["median_s"], marker="o", ms=4, label=label, color=color,
                 ls="--" if method == "floor" else "-")
     ax.set_xscale("log")

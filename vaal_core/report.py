@@ -8,8 +8,9 @@ import pandas as pd
 import torch
 
 from . import __version__, stats
-from .config import REGULARISED_METHODS, Experiment, regularised_task
+from .config import Experiment, regularised_task
 from .plots import method_label, variant_grid
+from .presets import REGULARISED_METHODS
 from .results import git_commit, summarize
 
 
@@ -227,7 +228,7 @@ class VariantCurves:
         self.metric = metric
         self.curves = rows[rows["method"] != "full"]
         self.bounds = rows[rows["method"] == "full"]  # each variant's full-pool bound
-        self.upper = self.bounds.drop_duplicates(["key", "cycle", "metric"])
+        self.upper = self.bounds[self.bounds["variant"] == self.variants[0]] if self.variants else self.bounds
         # the paired differences are to Random where the chapter runs it (architecture does not)
         self.reference = "random" if "random" in self.methods else (self.methods[-1] if self.methods else None)
 

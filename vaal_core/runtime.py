@@ -16,7 +16,7 @@ from typing import Iterable, Optional
 import numpy as np
 import torch
 
-from .distributed import world
+from .parallel import world
 
 
 def resolve_device(device: str = "auto") -> torch.device:

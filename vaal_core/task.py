@@ -16,10 +16,10 @@ from torch import nn
 from torch.nn import functional as F
 
 from .config import TaskConfig
-from .distributed import average_gradients, broadcast_from_main, check_same, from_main, shard, sync_buffers, world
 from .drn import DRN
 from .metrics import confusion_matrix, iou_per_class, mean_iou
 from .models import build_task_model
+from .parallel import average_gradients, broadcast_from_main, check_same, from_main, shard, sync_buffers, world
 from .runtime import ImageStore, autocast, epoch_batches, progress, reseed_global
 
 IGNORE_INDEX = 255  # segmentation pixels without a label
@@ -76,13 +76,16 @@ class Task:
         return y
 
     def fit(self, model: nn.Module, store: ImageStore, idx: torch.Tensor, labels: torch.Tensor,
-            generator: torch.Generator, val: Optional[tuple] = None) -> dict:
+            generator: torch.Generator, val: Optional[tuple] = None, monitor: Optional[tuple] = None,
+            trace: Optional[list] = None) -> dict:
         """Train ``model`` on pool indices ``idx`` with oracle ``labels`` (aligned with ``idx``).
 
         :func:`train_steps` optimizer steps (``epochs`` passes over the labeled set, at least
         ``min_steps``) in consecutive shuffled passes, the optimizer and learning-rate schedule of the
         config, random horizontal flips (and translations when ``shift`` is set). With
-        ``val=(store, targets)`` the weights of the pass with the best validation metric are kept.
+        ``val=(store, targets)`` the weights of the pass with the best validation metric are kept. With
+        ``monitor=(store, targets)`` and a list ``trace``, each pass appends its step, mean training loss
+        and the metric on ``monitor`` (a diagnosis only: it changes neither the training nor the weights).
         Under ``torchrun`` each process trains on its share of every batch (:mod:`distributed`).
         """
         cfg, device = self.cfg, store.device
@@ -97,6 +100,7 @@ class Task:
         processes = world()[1]
         for _ in progress(range(-(-total // max(1, n // cfg.batch_size))), desc="task"):
             model.train()  # every pass: never stay in eval mode after a validation (ARCHITECTURE.md §5)
+            pass_losses = []
             for b in epoch_batches(n, cfg.batch_size, generator):
                 if step == total:
                     break
@@ -121,7 +125,12 @@ class Task:
                 average_gradients(model)
                 opt.step()
                 last_loss = loss.detach()
+                if trace is not None:
+                    pass_losses.append(float(last_loss))
                 step += 1
+            if trace is not None and monitor is not None:
+                trace.append({"step": step, "train_loss": sum(pass_losses) / max(1, len(pass_losses)),
+                              self.metric: self.evaluate(model, *monitor)[self.metric]})
             if val is not None:
                 sync_buffers(model)
                 score = from_main(self.evaluate(model, *val)[self.metric])

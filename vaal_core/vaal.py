@@ -17,7 +17,8 @@ import torch
 from torch.nn import functional as F
 
 from .config import VAALConfig
-from .distributed import (
+from .models import VAE, Discriminator
+from .parallel import (
     average_gradients,
     broadcast_from_main,
     check_same,
@@ -26,7 +27,6 @@ from .distributed import (
     sync_buffers,
     world,
 )
-from .models import VAE, Discriminator
 from .runtime import ImageStore, autocast, progress, reseed_global, stream_indices
 
 

@@ -10,9 +10,10 @@ the files. There is never a silent fallback to other data.
 Chapters: every chapter loads its data through :func:`load_dataset`.
 
 Layout: :mod:`.registry` (splits, the registry, the not-found error), :mod:`.formats` (file formats),
-:mod:`.classification` and :mod:`.segmentation` (the loaders; importing them registers them).
+:mod:`.classification` and :mod:`.segmentation` (the loaders; importing them registers them), :mod:`.scenes`
+(the generator of the synthetic street scenes).
 """
-from . import classification, segmentation  # noqa: E402  (registers every loader)
+from . import classification, scenes, segmentation  # noqa: E402  (registers every loader)
 from .formats import decode_images, pad_to, read_idx, stratified_split
 from .registry import (
                        DEFAULT_DATA_ROOT,
@@ -21,11 +22,12 @@ from .registry import (
                        Split,
                        available_datasets,
                        check_dataset_name,
+                       dataset_version,
                        load_dataset,
                        not_found,
                        register,
 )
 
 __all__ = ["DEFAULT_DATA_ROOT", "DataSet", "DataSetNotFound", "Split", "available_datasets", "check_dataset_name",
-           "classification", "decode_images", "load_dataset", "not_found", "pad_to", "read_idx", "register",
-           "segmentation", "stratified_split"]
+           "classification", "dataset_version", "decode_images", "load_dataset", "not_found", "pad_to", "read_idx",
+           "register", "scenes", "segmentation", "stratified_split"]

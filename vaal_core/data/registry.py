@@ -71,16 +71,25 @@ class DataSet:
 # registry
 
 _LOADERS: dict[str, Callable[..., DataSet]] = {}
+_VERSIONS: dict[str, int] = {}
 
 
-def register(name: str):
-    """Decorator: make a loader available to :func:`load_dataset` under ``name``."""
+def register(name: str, version: int = 1):
+    """Decorator: make a loader available to :func:`load_dataset` under ``name``. ``version``: bumped when
+    what the loader returns changes (a generated data set's generator); a version above 1 is part of the
+    run key of every run on it (``keys.run_key``), so its stored runs are never reused."""
 
     def deco(fn):
         _LOADERS[name] = fn
+        _VERSIONS[name] = version
         return fn
 
     return deco
+
+
+def dataset_version(name: str) -> int:
+    """The registered version of a data set's loader (1 for real files, whose bytes do not change)."""
+    return _VERSIONS.get(name, 1)
 
 
 def available_datasets() -> list[str]:
