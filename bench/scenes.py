@@ -29,20 +29,29 @@ CANDIDATES = {
     # the DRN's output stride is 8: on a 64×64 scene its logits are an 8×8 grid, so an object narrower than
     # about one cell (8 pixels) is never the majority of a cell
     "objects ×3": SceneStyle(car=2.0, person=3.0, pole_half=(3.0, 0.05), sign_r=(4.0, 0.12)),
+    # poles and persons about one logit cell (8 pixels) wide
     "objects ×4": SceneStyle(car=2.0, person=4.0, pole_half=(4.0, 0.07), sign_r=(5.0, 0.15)),
+}
+# (style, task-learner overrides): the DRN wider than the book's 1/16 (its first levels have 4 channels)
+LEARNERS = {
+    "objects ×2, DRN 1/8": ("objects ×2", {"width": 1 / 8}),
+    "objects ×2, DRN 1/4": ("objects ×2", {"width": 1 / 4}),
+    "version 1, DRN 1/4": ("version 1", {"width": 1 / 4}),
 }
 OUT = Path("results/tables/scenes/sweep.csv")
 N_VAL = 200
 
 
-def measure(label: str, style: SceneStyle, fractions: list, seed: int = 0) -> list[dict]:
+def measure(label: str, fractions: list, seed: int = 0) -> list[dict]:
     from vaal_core import presets
     from vaal_core.data.registry import DataSet, Split
     from vaal_core.data.scenes import make_street_scenes
     from vaal_core.runtime import ImageStore, derive_seed, seed_everything
     from vaal_core.task import make_task
 
-    exp = presets.resolve("segmentation", "book")
+    style_name, task = LEARNERS.get(label, (label, {}))
+    style = CANDIDATES[style_name]
+    exp = presets.resolve("segmentation", "book", overrides={"task": task})
     size, n_pool = exp.data.image_size, exp.data.pool_size
     pool = Split(*make_street_scenes(n_pool, size, 0, 0, style))
     val = Split(*make_street_scenes(N_VAL, size, 0, 2, style))
@@ -71,13 +80,13 @@ def measure(label: str, style: SceneStyle, fractions: list, seed: int = 0) -> li
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--candidates", nargs="+", default=list(CANDIDATES))
+    ap.add_argument("--candidates", nargs="+", default=[*CANDIDATES, *LEARNERS])
     ap.add_argument("--fractions", type=float, nargs="+", default=[0.1, 1.0])
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
     from vaal_core.results import atomic_write_text
 
-    rows = [r for c in args.candidates for r in measure(c, CANDIDATES[c], args.fractions)]
+    rows = [r for c in args.candidates for r in measure(c, args.fractions)]
     df = pd.DataFrame(rows)
     if OUT.exists():
         old = pd.read_csv(OUT)

@@ -24,8 +24,12 @@ import pandas as pd
 
 from . import presets
 from .config import Experiment
+from .jobs import run_jobs, run_variants, variant_jobs
 from .keys import run_key
+from .loop import prepare
 from .results import ResultsStore, resolve_results_dir
+from .runtime import resolve_device
+from .timing import run_timing, timing_key
 
 # In the order they are computed; each with whether its chapter draws the full-data bound.
 # "capacity" is the diagnostics chapter's VAAL-capacity check (variants of the classification setting).
@@ -40,8 +44,6 @@ def chapter_experiment(chapter: str, preset: str = "book", results_dir: Optional
 
 def chapter_jobs(chapter: str, preset: str = "book", results_dir: Optional[str] = None) -> list:
     """The (experiment, method, seed) jobs a chapter's preset runs (its variants', when it has any)."""
-    from .jobs import variant_jobs
-
     exp = chapter_experiment(chapter, preset, results_dir)
     return variant_jobs(exp, exp.variants or {"": {}}, CHAPTERS[chapter])[1]
 
@@ -49,9 +51,6 @@ def chapter_jobs(chapter: str, preset: str = "book", results_dir: Optional[str] 
 def chapter_rows(chapter: str, preset: str = "book", **resolve_kwargs):
     """A chapter's experiment, its prepared data and every row its preset reads (computing what the store
     lacks), with a ``variant`` column ("" without variants; "full data" for the full-pool bound)."""
-    from .jobs import run_variants
-    from .loop import prepare
-
     exp = presets.resolve(chapter, preset, **resolve_kwargs)
     prep = prepare(exp)
     rows = run_variants(exp, exp.variants or {"": {}}, CHAPTERS[chapter], verbose=False, prep=prep)
@@ -64,8 +63,6 @@ def last_cycle(exp: Experiment, method: str, pool_size: Optional[int] = None) ->
         return 0
     n = pool_size or exp.data.pool_size
     if n is None:
-        from .loop import prepare
-
         n = prepare(exp).pool_size
     return exp.sizes(n)["cycles"] - 1
 
@@ -77,9 +74,6 @@ TABLE_CHAPTERS = ("timing",)
 def missing(chapters=None, preset: str = "book", results_dir: Optional[str] = None) -> list:
     """(chapter, method, seed, key, cycles done / cycles) of every run a chapter asks for that the store
     has not finished; for the timing chapter, its table on this machine's device ("tables", "-")."""
-    from .runtime import resolve_device
-    from .timing import timing_key
-
     out = []
     for ch in chapters or (*CHAPTERS, *TABLE_CHAPTERS):
         if ch in TABLE_CHAPTERS:
@@ -143,9 +137,6 @@ def compute(chapters=None, preset: str = "book", results_dir: Optional[str] = No
             workers: Optional[int] = None, methods: Optional[list] = None) -> dict:
     """Compute every missing run (of ``methods`` only, when given), chapter by chapter; returns the wall
     seconds each chapter took."""
-    from .jobs import run_jobs
-    from .timing import run_timing
-
     seconds = {}
     for ch in chapters or (*CHAPTERS, *TABLE_CHAPTERS):
         t0 = time.perf_counter()

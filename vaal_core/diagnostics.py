@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import pandas as pd
 import torch
 
+from .loop import seed_initial_pool, unlabeled_of
 from .metrics import auc
 from .results import ResultsStore
 from .runtime import derive_seed, seed_everything
@@ -39,8 +40,6 @@ class HeldOutFit:
 def held_out_fit(prep, seed: int, hold_out: float = 0.2) -> HeldOutFit:
     """Train VAAL's VAE and D on seed ``seed``'s initial pool minus ``hold_out`` of it, then score every
     pool sample. ``prep`` is a :func:`loop.prepare`'d experiment (its ``vaal`` settings are used)."""
-    from .loop import seed_initial_pool, unlabeled_of
-
     exp = prep.exp
     g = seed_everything(derive_seed(seed, "held-out-fit"))
     initial = seed_initial_pool(prep, seed)

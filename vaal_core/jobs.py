@@ -134,7 +134,14 @@ def run_jobs(jobs: list, workers: Optional[int] = None, verbose: bool = True, pr
             preps[id(e)] = prepare(e)
         return preps[id(e)]
 
-    todo = [(e, m, s) for e, m, s in jobs if not _finished(prep_of(e), m, s)]
+    if not jobs:
+        return
+    base = prep_of(jobs[0][0])  # variants share the data: one load tells every run's cycles
+
+    def pool_size(e):
+        return base.pool_size if e.data == base.exp.data else prep_of(e).pool_size
+
+    todo = [(e, m, s) for e, m, s in jobs if not _finished(e, m, s, pool_size(e))]
     if not todo:
         return
     first = todo[0][0]
@@ -222,8 +229,7 @@ def variant_jobs(exp: Experiment, variants: dict, upper_bound: bool = True) -> t
     return exps, unique
 
 
-def _finished(prep: Prepared, method: str, seed: int) -> bool:
-    results = ResultsStore(resolve_results_dir(prep.exp.results_dir))
-    key = run_key(prep.exp, method, seed)[0]
-    last = 0 if method == "full" else prep.sizes["cycles"] - 1
-    return last in results.finished_cycles(key, last)
+def _finished(exp: Experiment, method: str, seed: int, pool_size: int) -> bool:
+    results = ResultsStore(resolve_results_dir(exp.results_dir))
+    last = 0 if method == "full" else exp.sizes(pool_size)["cycles"] - 1
+    return last in results.finished_cycles(run_key(exp, method, seed)[0], last)

@@ -1,6 +1,7 @@
 """Tables a chapter shows: the curves as mean ± std, the paper beside us, and what was run where."""
 from __future__ import annotations
 
+import json
 import platform
 
 import numpy as np
@@ -9,9 +10,10 @@ import torch
 
 from . import __version__, stats
 from .config import Experiment, regularised_task
-from .plots import method_label, variant_grid
+from .oracle import missing_classes
+from .plots import method_label, paired_plot, variant_grid
 from .presets import REGULARISED_METHODS
-from .results import git_commit, summarize
+from .results import ResultsStore, git_commit, resolve_results_dir, summarize
 
 
 def present(rows: pd.DataFrame, names, column: str = "method") -> list:
@@ -71,7 +73,7 @@ def competence_table(df: pd.DataFrame, upper: pd.DataFrame, metric: str = "accur
         t = upper[upper["metric"] == metric]["value"]
         lin = upper[upper["metric"] == "linear_accuracy"]["value"]
         rows.append({"% labeled": 100.0, "n_labeled": int(upper["n_labeled"].iloc[0]), "task learner": t.mean(),
-                     "task learner, weakest method": float("nan"), "linear on pixels": lin.mean(),
+                     "task learner, weakest method": t.mean(), "linear on pixels": lin.mean(),
                      "margin": t.mean() - lin.mean()})
     return pd.DataFrame(rows).set_index(["% labeled", "n_labeled"])
 
@@ -89,14 +91,16 @@ def below_linear(df: pd.DataFrame, metric: str = "accuracy") -> pd.DataFrame:
 
 
 def beside_paper(paper: pd.DataFrame, curves: pd.DataFrame, upper: pd.DataFrame, metric: str) -> pd.Series:
-    """Our mean at each of the paper's stated points (``reference.paper_numbers`` rows, ``at`` like
-    "fraction=0.4"; method "full data" is the full-pool bound); NaN where we ran no such point."""
+    """Our mean at each of the paper's stated points (``reference.paper_numbers`` rows): an accuracy at a
+    labeled fraction (``at`` like "labeled_fraction=0.4"), or method "full data" (the full-pool bound); NaN
+    where the quantity has no counterpart in our runs (labels saved, margins, points we did not run)."""
     ours = []
-    for method, at in zip(paper["method"], paper["at"]):
+    for method, at, quantity in zip(paper["method"], paper["at"], paper.get("quantity", [None] * len(paper))):
+        s = pd.Series(dtype=float)
         if method == "full data":
             s = upper[upper["metric"] == metric]["value"]
-        else:
-            frac = float(at.split("=")[1])
+        elif quantity in (None, "mean_accuracy", "top1_accuracy", "miou") and "fraction=" in str(at):
+            frac = float(str(at).split("=")[1])
             s = curves[(curves["method"] == method.lower()) & (curves["metric"] == metric)]
             s = s[(s["labeled_fraction"] - frac).abs() < 1e-6]["value"]
         ours.append(round(s.mean(), 2) if len(s) else float("nan"))
@@ -172,9 +176,17 @@ def vaal_sweep_table(sweep: pd.DataFrame) -> pd.DataFrame:
 
 
 def _ci(mean: float, lo: float, hi: float) -> str:
-    if np.isnan(lo):
-        return f"{mean:+.2f}"
-    return f"{mean:+.2f} [{lo:+.2f}, {hi:+.2f}]"
+    """"mean [lo, hi]" with signs, at 2 decimals or more where rounding would make an interval that
+    excludes 0 look as if it touched it; the mean alone where there is no interval (one seed)."""
+    if pd.isna(lo):
+        return _signed(mean)
+    return f"{_signed(mean)} [{_signed(lo)}, {_signed(hi)}]"
+
+
+def _signed(x: float, digits: int = 2) -> str:
+    while digits < 6 and x != 0 and round(abs(x), digits) == 0:
+        digits += 1
+    return f"{x:+.{digits}f}"
 
 
 def _not_yet(method: str) -> pd.DataFrame:
@@ -185,13 +197,13 @@ def _not_yet(method: str) -> pd.DataFrame:
 
 def paired_table(df: pd.DataFrame, metric: str, methods: list | None = None, baseline: str = "random") -> pd.DataFrame:
     """Per % labeled (after the shared first cycle) and method: the paired difference to ``baseline``
-    (mean over seeds, 95 % t interval), a ✓ where the interval excludes 0 (:func:`stats.paired_differences`)."""
+    (mean over seeds, 95 % t interval), ✓ where the interval lies above 0, ✗ below
+    (:func:`stats.paired_differences`)."""
     if baseline not in set(df["method"]):
         return _not_yet(baseline)
     d = stats.paired_differences(df, metric, baseline, methods)
     d = d[d["labeled_fraction"] > d["labeled_fraction"].min()] if len(d) else d
-    d["cell"] = [_ci(m, lo, hi) + (" ✓" if x else "")
-                 for m, lo, hi, x in zip(d["diff"], d["low"], d["high"], d["excludes_0"])]
+    d["cell"] = [(_ci(m, lo, hi) + " " + mark(lo, hi)).strip() for m, lo, hi in zip(d["diff"], d["low"], d["high"])]
     d["% labeled"] = (100 * d["labeled_fraction"]).round(1)
     t = d.pivot_table(index="% labeled", columns="method", values="cell", aggfunc="first")
     order = [m for m in (methods or sorted(t.columns)) if m in t.columns]
@@ -200,21 +212,53 @@ def paired_table(df: pd.DataFrame, metric: str, methods: list | None = None, bas
     return t
 
 
-def aubc_table(df: pd.DataFrame, metric: str, methods: list | None = None, reference: str = "random") -> pd.DataFrame:
-    """Per method: AUBC (the curve's mean height over the labeled fractions, 0–100) with its 95 % t
-    interval, and the paired AUBC difference to ``reference`` with its interval (:mod:`stats`)."""
+def mark(low: float, high: float) -> str:
+    """✓ where the 95 % interval lies above 0, ✗ where below, nothing where it touches or contains 0 (or
+    there is none)."""
+    if pd.isna(low) or pd.isna(high):
+        return ""
+    return "✓" if low > 0 else "✗" if high < 0 else ""
+
+
+def aubc_table(df: pd.DataFrame, metric: str, methods: list | None = None, reference: str = "random",
+               above: float | None = None) -> pd.DataFrame:
+    """Per method: AUBC (the curve's mean height over the labeled fractions, 0–100; ``above``: only the
+    fractions above it) with its 95 % t interval, and the paired AUBC difference to ``reference`` with its
+    interval and a mark (✓ above 0, ✗ below; :mod:`stats`)."""
     if reference not in set(df["method"]):
         return _not_yet(reference)
-    a = stats.aubc(df, metric, methods)
-    d = stats.aubc_differences(df, metric, reference, methods)
-    out = pd.DataFrame({
-        "AUBC [95 % CI]": [_ci(r.aubc, r.low, r.high).lstrip("+") for r in a.itertuples()],
-        f"− {method_label(reference)} [95 % CI]": [_ci(*d.loc[m, ["diff", "low", "high"]]) if m in d.index else ""
-                                                   for m in a.index],
-        "interval excludes 0": [bool(d.loc[m, "excludes_0"]) if m in d.index and m != reference else None
-                                for m in a.index],
-        "seeds": a["seeds"].to_numpy()}, index=[method_label(m) for m in a.index])
-    return out
+    per_seed = stats.aubc_per_seed(df, metric, above=above).unstack("method")
+    span = "" if above is None else f" (fractions above {100 * above:g} %)"
+    out = {}
+    for m in methods or sorted(per_seed.columns):
+        if m not in per_seed:
+            continue
+        a = stats.t_interval(per_seed[m].dropna())
+        d = stats.t_interval((per_seed[m] - per_seed[reference]).dropna())
+        out[method_label(m)] = {f"AUBC{span} [95 % CI]": _ci(*a).lstrip("+"),
+                                f"− {method_label(reference)} [95 % CI]": "reference" if m == reference else _ci(*d),
+                                "beyond the seeds' spread": "" if m == reference else mark(d[1], d[2]),
+                                "seeds": int(per_seed[m].notna().sum())}
+    return pd.DataFrame(out).T
+
+
+def learner_gain(df: pd.DataFrame, metric: str, pairs: dict) -> pd.DataFrame:
+    """What a stronger learner alone adds: per picking rule (plain method → its regularised twin), the
+    paired AUBC difference twin − plain over seeds, with its interval and mark."""
+    per_seed = stats.aubc_per_seed(df, metric).unstack("method")
+    out = {}
+    for plain, twin in pairs.items():
+        if plain in per_seed and twin in per_seed:
+            diff = (per_seed[twin] - per_seed[plain]).dropna()
+            d = stats.t_interval(diff)
+            out[method_label(plain)] = {"regularised − plain AUBC [95 % CI]": _ci(*d),
+                                        "beyond the seeds' spread": mark(d[1], d[2]), "seeds": len(diff)}
+    return pd.DataFrame(out).T
+
+
+def blank(value) -> str:
+    """A table cell: the number at 2 decimals, or blank where there is none (the page says why)."""
+    return "" if pd.isna(value) else f"{value:.2f}"
 
 
 class VariantCurves:
@@ -227,8 +271,7 @@ class VariantCurves:
         self.methods = present(rows, methods)
         self.metric = metric
         self.curves = rows[rows["method"] != "full"]
-        self.bounds = rows[rows["method"] == "full"]  # each variant's full-pool bound
-        self.upper = self.bounds[self.bounds["variant"] == self.variants[0]] if self.variants else self.bounds
+        self.bounds = rows[rows["method"] == "full"]  # each variant's full-pool bound, under its label
         # the paired differences are to Random where the chapter runs it (architecture does not)
         self.reference = "random" if "random" in self.methods else (self.methods[-1] if self.methods else None)
 
@@ -236,18 +279,24 @@ class VariantCurves:
         """The method rows of one variant."""
         return self.curves[self.curves["variant"] == variant]
 
+    def bound(self, variant: str) -> pd.DataFrame:
+        """The full-data bound of one variant's setting (the base's where the variant does not change it)."""
+        return self.bounds[self.bounds["variant"] == variant]
+
     def _each(self, table, axis: int = 1) -> pd.DataFrame:
         if not self.variants:
             return pd.DataFrame()
-        return pd.concat({v: table(self.of(v)) for v in self.variants}, axis=axis)
+        return pd.concat({v: table(v) for v in self.variants}, axis=axis)
 
     def curve_tables(self) -> pd.DataFrame:
         """:func:`curve_table` (mean ± std per labeled fraction) per variant, as column groups."""
-        return self._each(lambda d: curve_table(d, self.metric, self.methods))
+        return self._each(lambda v: curve_table(self.of(v), self.metric, self.methods))
 
     def competence(self) -> pd.DataFrame:
-        """The learner's margin over the linear model on pixels (:func:`competence_table`) per variant."""
-        return self._each(lambda d: competence_table(d, self.upper, self.metric, self.methods)["margin"]).round(2)
+        """The learner's margin over the linear model on pixels (:func:`competence_table`) per variant, the
+        last row against each variant's own full-data bound."""
+        return self._each(lambda v: competence_table(self.of(v), self.bound(v), self.metric,
+                                                     self.methods)["margin"]).round(2)
 
     def ranking(self, labels: bool = True) -> pd.DataFrame:
         """:func:`mean_over_fractions` per variant: methods (display labels, or ids) × variants."""
@@ -256,16 +305,35 @@ class VariantCurves:
 
     def aubc(self) -> pd.DataFrame:
         """:func:`aubc_table` against :attr:`reference` per variant, as row groups."""
-        return self._each(lambda d: aubc_table(d, self.metric, self.methods, self.reference), axis=0)
+        return self._each(lambda v: aubc_table(self.of(v), self.metric, self.methods, self.reference), axis=0)
+
+    def paired(self) -> pd.DataFrame:
+        """Per variant, method and labeled fraction after the first: the paired difference to
+        :attr:`reference` with its 95 % interval (:func:`stats.paired_differences`), a ``variant`` column."""
+        out = []
+        for v in self.variants:
+            d = self.of(v)
+            if self.reference not in set(d["method"]):
+                continue
+            p = stats.paired_differences(d, self.metric, self.reference,
+                                         [m for m in self.methods if m != self.reference])
+            out.append(p[p["labeled_fraction"] > p["labeled_fraction"].min()].assign(variant=v))
+        return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
 
     def means(self) -> dict:
         """Per variant, the mean curve: ``metric`` indexed by (method, labeled_fraction)."""
         return {v: summarize(self.of(v), self.metric).set_index(["method", "labeled_fraction"])["mean"]
                 for v in self.variants}
 
-    def plot(self):
-        """The curves of every variant side by side (:func:`plots.variant_grid`)."""
-        return variant_grid({v: self.of(v) for v in self.variants}, self.metric, self.methods, self.upper)
+    def plot(self, seeds: bool = False):
+        """The curves of every variant side by side, each with its own setting's bound (:func:`plots.variant_grid`)."""
+        return variant_grid({v: self.of(v) for v in self.variants}, self.metric, self.methods,
+                            {v: self.bound(v) for v in self.variants}, seeds=seeds)
+
+    def plot_paired(self):
+        """The paired differences to :attr:`reference`, one panel per variant (:func:`plots.paired_plot`)."""
+        others = [m for m in self.methods if m != self.reference]
+        return paired_plot(self.paired(), {v: (v, others) for v in self.variants}, method_label(self.reference))
 
 
 def final_point(df: pd.DataFrame, metric: str, method: str) -> dict:
@@ -346,7 +414,6 @@ def labelled(table: pd.DataFrame) -> pd.DataFrame:
 
 def growth_exponents(scaling: pd.DataFrame) -> pd.Series:
     """Slope of log(time) against log(pool size) per method: 1 is linear in the pool, 2 quadratic."""
-    import numpy as np
 
     out = {}
     for m, d in scaling.groupby("method"):
@@ -360,11 +427,6 @@ def growth_exponents(scaling: pd.DataFrame) -> pd.Series:
 def missing_class_counts(rows: pd.DataFrame, prep, results_dir: str) -> pd.DataFrame:
     """Bias chapter: per run and cycle, how many labeled samples belong to the classes its initial pool
     left out (``loop.bias_missing_classes``), read from the stored selections."""
-    import json
-
-    from .oracle import missing_classes
-    from .results import ResultsStore, resolve_results_dir
-
     store = ResultsStore(resolve_results_dir(results_dir))
     out = []
     for key, g in rows[(rows["metric"] == prep.task.metric) & (rows["method"] != "full")].groupby("key"):
@@ -378,10 +440,12 @@ def missing_class_counts(rows: pd.DataFrame, prep, results_dir: str) -> pd.DataF
         for cycle in sorted(g["cycle"]):
             r = g[g["cycle"] == cycle].iloc[0]
             out.append({"variant": r.get("variant", ""), "method": r["method"], "seed": seed, "cycle": cycle,
-                        "n_labeled": r["n_labeled"], "missing-class labels": count})
+                        "n_labeled": r["n_labeled"], "labeled_fraction": r["labeled_fraction"],
+                        "missing-class labels": count})
             if cycle in sel:
                 count += int(torch.isin(prep.pool_targets[torch.tensor(sel[cycle])], gone).sum())
-    return pd.DataFrame(out, columns=["variant", "method", "seed", "cycle", "n_labeled", "missing-class labels"])
+    return pd.DataFrame(out, columns=["variant", "method", "seed", "cycle", "n_labeled", "labeled_fraction",
+                                      "missing-class labels"])
 
 
 def _learner(t) -> str:
@@ -439,3 +503,16 @@ def environment_line() -> str:
     return (f"vaal_core {__version__}, commit {git_commit()}, torch {torch.__version__}, "
             f"Python {platform.python_version()}, {platform.machine()}, {torch.get_num_threads()} CPU threads"
             + (f", GPU {torch.cuda.get_device_name()}" if torch.cuda.is_available() else ", no GPU"))
+
+
+def downloads(progress: pd.DataFrame, results_dir: str = "results") -> str:
+    """A MyST table of every finished run a page read (each once), with download links to its ``rows.csv``
+    and ``released.json`` (paths from book/chapters/, where the pages live)."""
+    p = progress[progress["finished"]].drop_duplicates("key")
+    lines = ["| setting | method | seed | key | rows | picks |", "|---|---|---|---|---|---|"]
+    for r in p.itertuples():
+        base = f"../../{results_dir}/runs/{r.key}"
+        picks = f"{{download}}`released.json <{base}/released.json>`" if r.method != "full" else "—"
+        lines.append(f"| {r.variant or '—'} | {method_label(r.method) if r.method != 'full' else 'full data'} | "
+                     f"{r.seed} | `{r.key}` | {{download}}`rows.csv <{base}/rows.csv>` | {picks} |")
+    return "\n".join(lines)

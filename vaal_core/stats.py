@@ -37,11 +37,22 @@ def t_interval(values, level: float = LEVEL) -> tuple[float, float, float]:
     return m, m - h, m + h
 
 
+class DuplicateRows(ValueError):
+    """Two rows for one (method, seed, labeled fraction, metric): rows of two runs mixed, never averaged."""
+
+
 def _curves(df: pd.DataFrame, metric: str) -> pd.DataFrame:
-    """(method, seed) × labeled_fraction table of ``metric`` (fractions rounded to 6 digits)."""
+    """(method, seed) × labeled_fraction table of ``metric`` (fractions rounded to 6 digits). Two rows for
+    one cell are an error (:class:`DuplicateRows`), never averaged: they are two runs mixed up."""
     d = df[df["metric"] == metric].copy()
     d["labeled_fraction"] = d["labeled_fraction"].round(6)
-    return d.pivot_table(index=["method", "seed"], columns="labeled_fraction", values="value", aggfunc="mean")
+    dup = d.duplicated(["method", "seed", "labeled_fraction"], keep=False)
+    if dup.any():
+        first = d[dup].iloc[0]
+        raise DuplicateRows(f"{int(dup.sum())} rows of {metric!r} share a (method, seed, labeled fraction), e.g. "
+                            f"{first['method']} seed {first['seed']} at {first['labeled_fraction']:g}: rows of "
+                            f"different runs are mixed (select one variant or key)")
+    return d.pivot(index=["method", "seed"], columns="labeled_fraction", values="value")
 
 
 def paired_differences(df: pd.DataFrame, metric: str, baseline: str = "random",
@@ -64,20 +75,25 @@ def paired_differences(df: pd.DataFrame, metric: str, baseline: str = "random",
     return pd.DataFrame(rows, columns=["method", "labeled_fraction", "diff", "low", "high", "seeds", "excludes_0"])
 
 
-def aubc_per_seed(df: pd.DataFrame, metric: str) -> pd.Series:
-    """The area under each run's budget curve, normalised by the labeled-fraction range it spans (the
-    trapezoid mean height: in the metric's units, so 0–100 for accuracy and mIoU), per (method, seed)."""
+def aubc_per_seed(df: pd.DataFrame, metric: str, above: Optional[float] = None) -> pd.Series:
+    """The area under each run's budget curve, normalised by the labeled-fraction range (the trapezoid mean
+    height: in the metric's units, so 0–100 for accuracy and mIoU), per (method, seed). Every run is
+    measured over the same span: the labeled fractions that *every* run of ``df`` has (an unfinished run
+    would otherwise be averaged over fewer cycles than the others; the chapters read finished runs only).
+    ``above``: only the fractions above it (the paper compares Fig. 2 "for data ratios above 15 %")."""
     c = _curves(df, metric)
+    c = c.loc[:, c.notna().all(axis=0)]  # the fractions every run has
+    if above is not None:
+        c = c.loc[:, [f for f in c.columns if f > above + 1e-9]]
     x = np.asarray(c.columns, dtype=float)
     out = {}
     for idx, row in c.iterrows():
-        ok = row.notna().to_numpy()
-        xs, ys = x[ok], row.to_numpy(dtype=float)[ok]
-        if len(xs) < 2:
+        ys = row.to_numpy(dtype=float)
+        if len(x) < 2:
             out[idx] = float(ys[0]) if len(ys) else float("nan")
             continue
-        out[idx] = float(np.trapezoid(ys, xs) / (xs[-1] - xs[0]))
-    return pd.Series(out, name="aubc").rename_axis(["method", "seed"])
+        out[idx] = float(np.trapezoid(ys, x) / (x[-1] - x[0]))
+    return pd.Series(out, name="aubc", dtype=float).rename_axis(["method", "seed"])
 
 
 def aubc(df: pd.DataFrame, metric: str, methods: Optional[list] = None) -> pd.DataFrame:
@@ -109,27 +125,37 @@ def aubc_differences(df: pd.DataFrame, metric: str, reference: str, methods: Opt
     return pd.DataFrame(rows, columns=["method", "diff", "low", "high", "seeds", "excludes_0"]).set_index("method")
 
 
-def labels_to_reach(df: pd.DataFrame, metric: str, target: float, methods: Optional[list] = None) -> pd.DataFrame:
-    """Labels each run needs to reach ``target`` (linear interpolation between the measured points around
-    its first crossing), per method: mean over the seeds that reach it with a 95 % t interval, and how
-    many seeds reached it at all (a seed that never does is left out of the mean, and counted)."""
+def _reach(n: np.ndarray, v: np.ndarray, target: float) -> float:
+    """Labels at which the curve (n, v) first reaches ``target``: linear interpolation between the measured
+    points around the first crossing; NaN when it never does."""
+    hit = next((i for i in range(len(v)) if v[i] >= target), None)
+    if hit is None:
+        return float("nan")
+    if hit == 0:
+        return float(n[0])
+    return float(n[hit - 1] + (target - v[hit - 1]) * (n[hit] - n[hit - 1]) / (v[hit] - v[hit - 1]))
+
+
+def labels_needed(df: pd.DataFrame, metric: str, target: float) -> pd.Series:
+    """Per (method, seed): the labels its run needs to reach ``target`` (NaN: it never does)."""
     d = df[df["metric"] == metric]
+    out = {}
+    for (m, s), run in d.groupby(["method", "seed"]):
+        r = run.groupby("n_labeled")["value"].mean().sort_index()
+        out[(m, s)] = _reach(r.index.to_numpy(float), r.to_numpy(float), target)
+    return pd.Series(out, name="labels", dtype=float).rename_axis(["method", "seed"])
+
+
+def labels_to_reach(df: pd.DataFrame, metric: str, target: float, methods: Optional[list] = None) -> pd.DataFrame:
+    """Labels each run needs to reach ``target`` (:func:`labels_needed`), per method: mean over the seeds
+    that reach it with a 95 % t interval, and how many seeds reached it at all (a seed that never does is
+    left out of the mean, and counted)."""
+    need = labels_needed(df, metric, target)
     rows = []
-    for m in methods or sorted(d["method"].unique()):
-        needs, seeds = [], 0
-        for _, run in d[d["method"] == m].groupby("seed"):
-            seeds += 1
-            r = run.groupby("n_labeled")["value"].mean().sort_index()
-            n, v = r.index.to_numpy(float), r.to_numpy(float)
-            hit = next((i for i in range(len(v)) if v[i] >= target), None)
-            if hit is None:
-                continue
-            if hit == 0:
-                needs.append(n[0])
-            else:
-                needs.append(n[hit - 1] + (target - v[hit - 1]) * (n[hit] - n[hit - 1]) / (v[hit] - v[hit - 1]))
-        mean, lo, hi = t_interval(needs)
-        rows.append({"method": m, "labels": mean, "low": lo, "high": hi, "reached": f"{len(needs)}/{seeds}"})
+    for m in methods or sorted(need.index.get_level_values("method").unique()):
+        v = need.loc[m] if m in need.index.get_level_values("method") else pd.Series(dtype=float)
+        mean, lo, hi = t_interval(v.dropna())
+        rows.append({"method": m, "labels": mean, "low": lo, "high": hi, "reached": f"{int(v.notna().sum())}/{len(v)}"})
     return pd.DataFrame(rows, columns=["method", "labels", "low", "high", "reached"]).set_index("method")
 
 

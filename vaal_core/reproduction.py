@@ -1,0 +1,256 @@
+"""The reproduction report: every claim of :mod:`claims` measured on the stored runs of the chapters.
+
+:func:`load_evidence` reads each chapter's book-preset rows (computing nothing that the store has, and only
+finished runs), :func:`evaluate` turns one :class:`claims.Claim` into its comparisons' paired differences
+and its verdict, :func:`claims_table` renders the whole table with a link to each claim's evidence, and
+:func:`penalty_settings` gives the settings whose runs have all finished (the "who beats whom" matrix).
+"""
+from __future__ import annotations
+
+import html
+from typing import Optional
+
+import numpy as np
+import pandas as pd
+
+from . import catalog, claims, presets, reference, stats, timing
+from .chapters import OpenChapter, open_chapter, open_robustness
+from .claims import Claim, Comparison
+from .plots import method_label
+from .report import missing_class_counts
+
+
+def load_evidence(preset: str = "book", chapters=None, **kw) -> dict:
+    """Every chapter's :class:`chapters.OpenChapter` (those of :data:`catalog.CHAPTERS` but the capacity
+    check) and the timing chapter's Table 1 (``"timing"``: the measured table)."""
+    out = {}
+    for ch in chapters or [c for c in catalog.CHAPTERS if c != "capacity"]:
+        opener = open_robustness if presets.PRESETS[ch]["book"].get("variants") else open_chapter
+        out[ch] = opener(ch, preset, **kw)
+    out["timing"] = timing.run_timing(presets.resolve("timing", preset, **kw), verbose=False)["table"]
+    return out
+
+
+def chapter_claims(chapter: str, evidence: dict) -> list:
+    """The claims a chapter tests, evaluated (:func:`evaluate`), for its "what this chapter finds" box."""
+    return [evaluate(c, evidence) for c in (*claims.CLAIMS, *claims.MUNJAL) if c.chapter == chapter]
+
+
+def findings(results: list) -> str:
+    """One sentence per claim: its short name, its verdict and the numbers behind it (the chapters' boxes)."""
+    out = []
+    for r in results:
+        nums = "; ".join(f"{c['comparison']} {number(c['diff'])}"
+                         + (f" [{number(c['low'])}, {number(c['high'])}]" if not pd.isna(c["low"]) else "")
+                         for c in r["comparisons"] if c["verdict"] != claims.NOT_MEASURED and "median" not in
+                         c["comparison"])
+        out.append(f"*{r['claim'].title}*: **{r['verdict']}**" + (f" ({nums})" if nums else ""))
+    return "; ".join(out) + "."
+
+
+def _aubc_pair(a_rows: pd.DataFrame, b_rows: pd.DataFrame, metric: str, above: Optional[float]) -> pd.Series:
+    """Per seed, AUBC(A) − AUBC(B) over the fractions both have (A and B may be one method in two variants)."""
+    both = pd.concat([a_rows.assign(method="A"), b_rows.assign(method="B")], ignore_index=True)
+    a = stats.aubc_per_seed(both, metric, above=above).unstack("method")
+    return (a["A"] - a["B"]).dropna()
+
+
+def per_seed(c: Comparison, ch: OpenChapter) -> pd.Series:
+    """The comparison's per-seed values (A − B in its measure), indexed by seed."""
+    metric = ch.prep.task.metric
+    rows = ch.curves()
+
+    def of(method, variant):
+        return rows[(rows["method"] == method) & (rows["variant"] == variant)]
+
+    if c.measure == "aubc":
+        return _aubc_pair(of(c.a, c.variant), of(c.b, c.other_variant), metric, c.above)
+    if c.measure == "gap":
+        return (_aubc_pair(of(c.a, c.variant), of(c.b, c.variant), metric, c.above)
+                - _aubc_pair(of(c.a, c.other_variant), of(c.b, c.other_variant), metric, c.above)).dropna()
+    if c.measure == "missing":
+        counts = missing_class_counts(rows[rows["variant"] == c.variant], ch.prep, ch.exp.results_dir)
+        last = counts.sort_values("cycle").groupby(["method", "seed"])["missing-class labels"].last()
+        return (last.loc[c.a] - last.loc[c.b]).dropna()
+    if c.measure == "labels":
+        method, frac = c.target.split("@")
+        s = rows[(rows["method"] == method) & (rows["variant"] == c.variant) & (rows["metric"] == metric)]
+        target = float(s[(s["labeled_fraction"] - float(frac)).abs() < 1e-6]["value"].mean())
+        need = stats.labels_needed(rows[rows["variant"] == c.variant], metric, target)
+        return (need.loc[c.b] - need.loc[c.a]).dropna()
+    raise ValueError(f"measure={c.measure!r} is not one of aubc, gap, missing, labels")
+
+
+def _describe(c: Comparison) -> str:
+    a = method_label(c.a) + (f" ({c.variant})" if c.variant_b is not None else "")
+    b = method_label(c.b) + (f" ({c.other_variant})" if c.variant_b is not None else "")
+    if c.measure == "gap":
+        return f"(VAAL − {method_label(c.b)}) at {c.variant} − at {c.other_variant}".replace(
+            "VAAL", method_label(c.a))
+    where = f" at {c.variant}" if c.variant and c.variant_b is None else ""
+    return f"{b} − {a}" if c.measure == "labels" else f"{a} − {b}{where}"
+
+
+def evaluate_comparison(c: Comparison, ch, claim: Claim) -> dict:
+    """One comparison's paired difference (mean, 95 % interval, seeds) and verdict; "not measured yet"
+    while a run it needs has not finished."""
+    out = {"comparison": _describe(c), "rule": c.rule, "diff": np.nan, "low": np.nan, "high": np.nan, "seeds": 0}
+    if c.measure == "time":
+        t = claims.faster(ch, c.a, [c.b])
+        return {**out, "comparison": f"{method_label(c.a)} / {method_label(c.b)} median query time",
+                "diff": t["ratios"][c.b], "verdict": t["verdict"]}
+    needed = [(c.a, c.variant), (c.b, c.variant), (c.a, c.other_variant), (c.b, c.other_variant)]
+    if not all(ch.finished(m, v) for m, v in set(needed)):
+        return {**out, "verdict": claims.NOT_MEASURED}
+    d = per_seed(c, ch)
+    mean, lo, hi = stats.t_interval(d)
+    return {**out, "diff": mean, "low": lo, "high": hi, "seeds": int(len(d)),
+            "verdict": claims.verdict(lo, hi, c.rule)}
+
+
+def evaluate(claim: Claim, evidence: dict) -> dict:
+    """A claim's comparisons and its verdict (:func:`claims.combine`)."""
+    if claim.untestable:
+        return {"claim": claim, "comparisons": [], "verdict": claims.NOT_TESTABLE}
+    ch = evidence[claim.chapter]
+    comps = [evaluate_comparison(c, ch, claim) for c in claim.comparisons]
+    return {"claim": claim, "comparisons": comps, "verdict": claims.combine([c["verdict"] for c in comps])}
+
+
+def number(x: float, digits: int = 2) -> str:
+    """A signed number at ``digits``, with more digits where the rounding would show an interval that
+    excludes 0 as touching it (+0.00)."""
+    if pd.isna(x):
+        return ""
+    while digits < 6 and x != 0 and round(abs(x), digits) == 0:
+        digits += 1
+    return f"{x:+.{digits}f}"
+
+
+_RULE_WORDS = {"greater": "> 0", "equivalent": f"within ±{claims.MARGIN:g}", "at_most": f"< +{claims.MARGIN:g}"}
+
+
+def measured_text(result: dict, unit: str) -> str:
+    """One line per comparison: the difference, its interval, the seeds, what the rule asks, its verdict."""
+    lines = []
+    for c in result["comparisons"]:
+        if c["verdict"] == claims.NOT_MEASURED:
+            lines.append(f"{c['comparison']}: runs not finished yet")
+        elif c["rule"] == "greater" and "median query" in c["comparison"]:
+            lines.append(f"{c['comparison']}: {c['diff']:.2f}× — {c['verdict']}")
+        else:
+            ci = f" [{number(c['low'])}, {number(c['high'])}]" if not pd.isna(c["low"]) else " (no interval)"
+            lines.append(f"{c['comparison']}: {number(c['diff'])}{ci} {unit}, {c['seeds']} seeds "
+                         f"(asks {_RULE_WORDS[c['rule']]}) — {c['verdict']}")
+    if result["claim"].untestable:
+        lines.append(f"not testable: {result['claim'].untestable}")
+    return "\n".join(lines)
+
+
+def claims_table(results: list, html_links: bool = True) -> pd.DataFrame:
+    """The report's table: per claim, where in the paper, the quoted sentence, how the book reads it, what
+    was measured, the verdict and a link to the chapter section and figure that carry the evidence."""
+    rows = []
+    for r in results:
+        c = r["claim"]
+        page = f"{c.chapter}.html"
+        link = (f'<a href="{page}#{c.section}">{c.chapter}</a>' + (f', <a href="{page}#{c.figure}">figure</a>'
+                                                                    if c.figure else "")) if c.section else c.chapter
+        rows.append({"paper": c.where, "the paper says": f"“{c.quote}”", "tested as": c.reading,
+                     "measured": measured_text(r, c.unit), "verdict": r["verdict"],
+                     "evidence": link if html_links else f"{c.chapter}#{c.section}"})
+    return pd.DataFrame(rows)
+
+
+def to_html(table: pd.DataFrame) -> str:
+    """The claims table as HTML: text escaped, the links kept, line breaks between comparisons."""
+    cells = []
+    for _, r in table.iterrows():
+        tds = [html.escape(str(r[k])).replace("\n", "<br>") for k in table.columns if k != "evidence"]
+        tds.append(str(r["evidence"]))
+        verdict_class = "verdict-" + r["verdict"].split()[0]
+        cells.append(f'<tr class="{verdict_class}">' + "".join(f"<td>{t}</td>" for t in tds) + "</tr>")
+    head = "".join(f"<th>{html.escape(k)}</th>" for k in table.columns)
+    return f'<table class="claims"><thead><tr>{head}</tr></thead><tbody>{"".join(cells)}</tbody></table>'
+
+
+def penalty_settings(evidence: dict) -> dict:
+    """The classification settings whose runs have all finished: the classification chapter and each
+    robustness variant (name → method rows), for :func:`stats.penalty_matrix`."""
+    out = {}
+    cls = evidence["classification"]
+    if cls.progress["finished"].all():
+        out["classification"] = cls.curves("")
+    base_keys = set(cls.progress["key"])
+    for ch in ("bias", "budget", "noise", "architecture"):
+        c = evidence[ch]
+        for v in c.exp.variants:
+            p = c.progress[(c.progress["variant"] == v) & (c.progress["method"] != "full")]
+            if len(p) and p["finished"].all() and not set(p["key"]) <= base_keys:  # not the classification runs
+                out[f"{ch} {v}"] = c.curves(v)
+    return out
+
+
+def _numbers(r: dict, verdict: Optional[str] = None) -> str:
+    """A claim's comparisons (those with ``verdict``, when given) as "A − B +x [lo, hi]"."""
+    out = []
+    for c in r["comparisons"]:
+        if c["verdict"] == claims.NOT_MEASURED or (verdict and c["verdict"] != verdict):
+            continue
+        if "median query" in c["comparison"]:
+            out.append(f"{c['comparison']} {c['diff']:.2f}×")
+        else:
+            ci = f" [{number(c['low'])}, {number(c['high'])}]" if not pd.isna(c["low"]) else ""
+            out.append(f"{c['comparison']} {number(c['diff'])}{ci}")
+    return "; ".join(out)
+
+
+def summary(results: list, munjal: list, evidence: dict) -> dict:
+    """What the report and the book's first page say about the claims, every number computed: the
+    verdict counts, the claims by verdict with their numbers, and the scale the book ran at."""
+    counts = claims.verdict_counts(r["verdict"] for r in results)
+
+    def titled(verdict, numbers=True):
+        items = [r for r in results + munjal if r["verdict"] == verdict]
+        only = verdict if verdict == claims.CONTRADICTED else None  # a contradicted claim: the failing comparisons
+        return "; ".join(f"*{r['claim'].title}*" + (f" ({_numbers(r, only)})" if numbers and _numbers(r, only) else "")
+                         for r in items) or "none"
+
+    cls, seg = evidence["classification"], evidence["segmentation"]
+    e, s = cls.exp, seg.exp
+    name = _NAMES.get(cls.prep.dataset.name, cls.prep.dataset.name)
+    scale = (f"{name} (a pool of {cls.prep.pool_size:,} training images, the "
+             f"{len(cls.prep.test_targets):,}-image test set, {len(e.seeds)} seeds, VGG16 at {_frac(e.task.width)} "
+             f"of the paper's width) and {seg.prep.pool_size:,} generated {s.data.image_size}×{s.data.image_size} "
+             f"street scenes ({len(s.seeds)} seeds, DRN at {_frac(s.task.width)}), VAE at {_frac(e.vaal.width)}, "
+             f"on a CPU")
+    names = {claims.SUPPORTED: "n_supported", claims.CONTRADICTED: "n_contradicted",
+             claims.INCONCLUSIVE: "n_inconclusive", claims.NOT_MEASURED: "n_not_measured",
+             claims.NOT_TESTABLE: "n_not_testable"}
+    out = {names[k]: str(v) for k, v in counts.items()}
+    out["n_claims"] = str(len(results))
+    out["margin"] = f"{claims.MARGIN:g}"
+    out["supported_list"] = titled(claims.SUPPORTED)
+    out["contradicted_list"] = titled(claims.CONTRADICTED)
+    out["inconclusive_list"] = titled(claims.INCONCLUSIVE, numbers=False)
+    out["not_measured_list"] = titled(claims.NOT_MEASURED, numbers=False)
+    out["scale"] = scale
+    out["munjal_points"] = claims.munjal_points(reference.reference_points("cifar10")) or "none stated"
+    out["verdict_md"] = (f"Of the paper's {len(results)} claims tested here: **{counts[claims.SUPPORTED]} supported** "
+                         f"— {out['supported_list']}. **{counts[claims.CONTRADICTED]} contradicted** — "
+                         f"{out['contradicted_list']}. **{counts[claims.INCONCLUSIVE]} inconclusive at this scale** — "
+                         f"{out['inconclusive_list']}. {counts[claims.NOT_TESTABLE]} not testable here, "
+                         f"{counts[claims.NOT_MEASURED]} not measured yet"
+                         + (f" ({out['not_measured_list']})" if counts[claims.NOT_MEASURED] else "") + ". Scale: "
+                         + scale + ".")
+    return out
+
+
+_NAMES = {"fashion_mnist": "Fashion-MNIST", "digits": "scikit-learn's digits", "cifar10": "CIFAR-10",
+          "cifar100": "CIFAR-100", "caltech256": "Caltech-256", "imagenet": "ImageNet"}
+
+
+def _frac(width: float) -> str:
+    from fractions import Fraction
+
+    return str(Fraction(width).limit_denominator(64))
