@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: book test setup data results missing clean
+.PHONY: book test setup data results missing clean check-html
 
 setup: $(VENV)/.installed
 
@@ -33,13 +33,16 @@ results: data
 missing: setup
 	$(BIN)/python -m vaal_core.catalog missing
 
-# The linter, unit tests, then every chapter under nbval on the smoke preset. pytest exits 5 when it collected
-# nothing: that is not a failure of the code.
+# The linter, the unit tests, and every chapter executed with papermill on the smoke preset, its glued values
+# checked (tests/test_chapters.py). pytest exits 5 when it collected nothing: that is not a failure of the code.
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest tests -q; rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 5 ] || exit $$rc
-	VAAL_PRESET=smoke $(BIN)/python -m pytest --nbval-lax -q -p no:cacheprovider book/chapters; \
-	  rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 5 ] || exit $$rc
+
+# The built book read as a reader would (after `make book`): no NaN cell, no truncated setting, every figure
+# captioned, every claim's evidence link resolving.
+check-html:
+	VAAL_REQUIRE_HTML=1 $(BIN)/python -m pytest -q tests/test_html.py
 
 clean:
 	rm -rf _build

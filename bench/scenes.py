@@ -31,6 +31,8 @@ CANDIDATES = {
     "objects ×3": SceneStyle(car=2.0, person=3.0, pole_half=(3.0, 0.05), sign_r=(4.0, 0.12)),
     # poles and persons about one logit cell (8 pixels) wide
     "objects ×4": SceneStyle(car=2.0, person=4.0, pole_half=(4.0, 0.07), sign_r=(5.0, 0.15)),
+    # poles a darker grey than road and walls (at ×4 they are a cell wide and still never found)
+    "objects ×3, dark poles": STYLES[2],  # version 2 of the generator
 }
 # (style, task-learner overrides): the DRN wider than the book's 1/16 (its first levels have 4 channels)
 LEARNERS = {

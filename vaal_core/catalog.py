@@ -17,7 +17,9 @@ back. This module knows which runs each chapter's preset asks for, so that
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from pathlib import Path
 from typing import Optional
 
 import pandas as pd
@@ -32,9 +34,16 @@ from .runtime import resolve_device
 from .timing import run_timing, timing_key
 
 # In the order they are computed; each with whether its chapter draws the full-data bound.
-# "capacity" is the diagnostics chapter's VAAL-capacity check (variants of the classification setting).
+# "capacity" is the diagnostics chapter's VAAL-capacity check (variants of the classification setting),
+# "own_method" the "Add your own method" page (a method from book/chapters/my_methods.py).
 CHAPTERS = {"classification": True, "segmentation": True, "ablation": True, "bias": True, "budget": True,
-            "noise": True, "architecture": True, "capacity": False}
+            "noise": True, "architecture": True, "capacity": False, "own_method": True}
+
+# A method of a reader's own lives beside the chapters (book/chapters/my_methods.py), where the notebooks
+# import it from; the catalog, run from the repository root, finds it there too.
+_CHAPTER_DIR = Path(__file__).resolve().parents[1] / "book" / "chapters"
+if _CHAPTER_DIR.is_dir() and str(_CHAPTER_DIR) not in sys.path:
+    sys.path.append(str(_CHAPTER_DIR))
 
 
 def chapter_experiment(chapter: str, preset: str = "book", results_dir: Optional[str] = None) -> Experiment:

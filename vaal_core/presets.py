@@ -130,6 +130,8 @@ CLASSIFICATION_METHODS = tuple(methods_for("classification"))
 # regularised Random is random picks beside it)
 REGULARISED_METHODS = tuple(m for m in CLASSIFICATION_METHODS if "regularised" in REGISTRY[m].settings)
 REGULARISED_METHOD = "random_regularised"
+PAPER_SIX = tuple(m for m in CLASSIFICATION_METHODS if m not in REGULARISED_METHODS)  # Fig. 2's
+OWN_EXAMPLE = "my_methods:MarginSampling"  # the "Add your own method" page's example (book/chapters/)
 _CLS_EXTRA = {"methods": list(CLASSIFICATION_METHODS), "regularised": {"task": _regularised_default()}}
 _REGULARISATION = {k: _regularised_default()[k] for k in ("shift", "weight_decay")}
 
@@ -166,6 +168,13 @@ PRESETS: dict[str, dict[str, dict]] = {
         "book": _merge(_SEG_BOOK, {"methods": list(SEGMENTATION_METHODS)}),
         "paper": _merge(_SEG_PAPER, {"methods": list(SEGMENTATION_METHODS)}),
     },
+    # "Add your own method": the classification setting with a method of the reader's own beside Fig. 2's
+    # (book/chapters/my_methods.py, named by its import path; the others are read from the store)
+    "own_method": {
+        "smoke": _merge(_SMOKE_COMMON, {"methods": [*PAPER_SIX, OWN_EXAMPLE]}),
+        "book": _merge(_BOOK_COMMON, {"methods": [*PAPER_SIX, OWN_EXAMPLE]}),
+        "paper": {"data": {"dataset": "cifar10"}, "methods": [*PAPER_SIX, OWN_EXAMPLE]},
+    },
     # Is VAAL's deficit the book's down-scaled VAE? The classification setting with VAAL's VAE twice as wide
     # (1/8 of the paper's width, ~4× the compute per pass) and, separately, with 4× the passes of
     # Algorithm 1 per cycle (the diagnostics chapter's "VAAL capacity" section; the base variant is the
@@ -192,7 +201,7 @@ PRESETS: dict[str, dict[str, dict]] = {
 # these chapters reads only what the store has finished (``compute="stored"``) and shows how much that
 # is. tests/test_catalog.py fails when a chapter listed here has all its runs (remove it from the list)
 # or one not listed lacks any.
-PENDING = ("classification", "bias", "budget", "noise", "architecture", "capacity")
+PENDING = ("classification", "segmentation", "ablation", "bias", "budget", "noise", "capacity", "own_method")
 for _chapter in PENDING:
     PRESETS[_chapter]["book"]["compute"] = "stored"
 

@@ -20,13 +20,17 @@ from .plots import method_label
 from .report import missing_class_counts
 
 
-def load_evidence(preset: str = "book", chapters=None, **kw) -> dict:
-    """Every chapter's :class:`chapters.OpenChapter` (those of :data:`catalog.CHAPTERS` but the capacity
-    check) and the timing chapter's Table 1 (``"timing"``: the measured table)."""
+def load_evidence(preset: str = "book", chapters=None, extra_methods: Optional[list] = None, **kw) -> dict:
+    """Every chapter's :class:`chapters.OpenChapter` (those of :data:`catalog.CHAPTERS` whose claims the
+    report tests) and the timing chapter's Table 1 (``"timing"``: the measured table). ``extra_methods``:
+    methods of a reader's own, run in the classification setting beside its methods."""
     out = {}
-    for ch in chapters or [c for c in catalog.CHAPTERS if c != "capacity"]:
+    for ch in chapters or [c for c in catalog.CHAPTERS if c not in ("capacity", "own_method")]:
         opener = open_robustness if presets.PRESETS[ch]["book"].get("variants") else open_chapter
-        out[ch] = opener(ch, preset, **kw)
+        extra = {}
+        if ch == "classification" and extra_methods:
+            extra["methods"] = [*presets.resolve(ch, preset).methods, *extra_methods]
+        out[ch] = opener(ch, preset, **kw, **extra)
     out["timing"] = timing.run_timing(presets.resolve("timing", preset, **kw), verbose=False)["table"]
     return out
 
