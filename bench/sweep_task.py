@@ -142,7 +142,6 @@ def main(argv=None):
                   f"(linear {r['linear_val_accuracy']:.2f}), {r['steps']} steps, {r['train_s']:.0f} s", flush=True)
     from pathlib import Path
 
-    from vaal_core import report
     from vaal_core.results import atomic_write_text
 
     traces = [{"recipe": r["recipe"], "seed": r["seed"], "n_labeled": r["n_labeled"], "pass": i + 1, **t}
@@ -160,7 +159,9 @@ def main(argv=None):
             old = pd.read_csv(trace_out)
             tr = pd.concat([old[~old["recipe"].isin(chosen)], tr], ignore_index=True)
         atomic_write_text(trace_out, tr.sort_values(["recipe", "n_labeled", "seed", "pass"]).to_csv(index=False))
-    print(report.task_sweep_table(df).round(2).to_string())
+    from vaal_core import findings
+
+    print(findings.task_sweep_table(df).round(2).to_string())
 
 
 if __name__ == "__main__":

@@ -96,12 +96,13 @@ def main(argv=None):
             r = f.result()
             rows.append(r)
             print({k: (round(v, 3) if isinstance(v, float) else v) for k, v in r.items()}, flush=True)
-    from vaal_core import report
     from vaal_core.results import atomic_write_text
 
     df = pd.DataFrame(rows).sort_values(["candidate", "seed"])
     atomic_write_text(Path(args.out), df.to_csv(index=False))
-    print(report.vaal_sweep_table(df).round(2).to_string())
+    from vaal_core import findings
+
+    print(findings.vaal_sweep_table(df).round(2).to_string())
 
 
 if __name__ == "__main__":

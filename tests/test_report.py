@@ -6,7 +6,7 @@ import math
 import pandas as pd
 import pytest
 
-from vaal_core import presets, report
+from vaal_core import findings, presets, report, variants
 
 
 def rows(values: dict, metric: str = "accuracy") -> pd.DataFrame:
@@ -61,7 +61,7 @@ def test_variant_curves_show_each_finished_variant_beside_the_others():
     full = pd.DataFrame({"method": ["full"] * 2, "seed": [0, 1], "n_labeled": [1000] * 2,
                          "labeled_fraction": [1.0] * 2, "metric": ["accuracy"] * 2, "value": [90.0, 91.0]})
     r = pd.concat([base.assign(variant="ε=0"), hard.assign(variant="ε=30%"), full.assign(variant="")])
-    vc = report.VariantCurves(r, {"ε=0": {}, "ε=10%": {}, "ε=30%": {}}, ["vaal", "coreset", "random"], "accuracy")
+    vc = variants.VariantCurves(r, {"ε=0": {}, "ε=10%": {}, "ε=30%": {}}, ["vaal", "coreset", "random"], "accuracy")
     assert vc.variants == ["ε=0", "ε=30%"] and vc.methods == ["vaal", "random"] and vc.reference == "random"
     rank = vc.ranking()
     # mean over the cycles after the first: VAAL (72.5 + 73.5) / 2 + 0.5 = 73.0, Random one point lower
@@ -76,7 +76,7 @@ def test_variant_curves_show_each_finished_variant_beside_the_others():
     margin = vc.competence()
     assert margin.loc[margin.index[2], "ε=0"] == 13.0 and margin.loc[margin.index[2], "ε=30%"] == 8.0
     assert len(vc.plot().axes) == 2
-    assert report.VariantCurves(r.iloc[:0], {"a": {}}, ["vaal"], "accuracy").curve_tables().empty
+    assert variants.VariantCurves(r.iloc[:0], {"a": {}}, ["vaal"], "accuracy").curve_tables().empty
     assert vc.ranking(labels=False).loc["vaal", "ε=0"] == 73.0
 
 
@@ -100,7 +100,7 @@ def test_the_regularised_recipe_is_the_best_of_its_committed_sweep():
     from vaal_core import config
 
     csv = Path(__file__).resolve().parents[1] / "results" / "tables" / "sweep-regularised" / "sweep.csv"
-    table = report.task_sweep_table(pd.read_csv(csv))
+    table = findings.task_sweep_table(pd.read_csv(csv))
     assert set(table.index) == set(sweep_task.REGULARISED)
     best = sweep_task.REGULARISED[table.index[0]]
     exp = presets.resolve("classification", "book")
@@ -114,7 +114,7 @@ def test_machine_effect_counts_identical_values_and_pairs_the_aubc():
              "metric": "accuracy", "value": 80.0 + c + s} for s in (0, 1, 2) for c in (0, 1, 2)]
     committed = pd.DataFrame(base)
     here = committed.assign(value=committed["value"] + [0.0, 0.5, -1.0] * 3)  # cycle 0 identical
-    t = report.machine_effect_table(compare(committed, here)).loc["accuracy"]
+    t = findings.machine_effect_table(compare(committed, here)).loc["accuracy"]
     assert t["values"] == 9 and t["identical"] == 3 and t["max |diff|"] == 1.0
     assert t["mean diff"] == pytest.approx(-0.5 / 3, abs=1e-3)
     assert t["AUBC diff [95 % CI]"] == "+0.00 [+0.00, +0.00]"  # the trapezoids' +0.25 and -0.25 cancel

@@ -3,7 +3,7 @@ compute) the runs, and say what is still being computed.
 
 :func:`open_chapter` serves the classification, segmentation and ablation chapters; :func:`open_robustness`
 the four robustness chapters (bias, budget, noise, architecture), whose runs are variants of the
-classification setting (:class:`report.VariantCurves`).
+classification setting (:class:`variants.VariantCurves`).
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Optional
 import pandas as pd
 
 from . import catalog, jobs, loop, presets
-from .report import VariantCurves
+from .variants import VariantCurves
 
 
 @dataclass
@@ -75,7 +75,7 @@ def open_chapter(chapter: str, preset: str = "book", upper_bound: bool = True, *
 
 def open_robustness(chapter: str, preset: str = "book", **params) -> OpenChapter:
     """A robustness chapter: the base experiment and its variants (from the preset), each variant's own
-    full-data bound, and :class:`report.VariantCurves` over them."""
+    full-data bound, and :class:`variants.VariantCurves` over them."""
     exp, prep = _resolve(chapter, preset, params)
     print("variants:", exp.variants)
     rows = jobs.run_variants(exp, exp.variants, catalog.CHAPTERS[chapter], prep=prep)

@@ -1,19 +1,20 @@
-"""Tables a chapter shows: the curves as mean ± std, the paper beside us, and what was run where."""
+"""Tables a chapter shows from its stored rows: the curves as mean ± std, the paired differences and AUBC with
+their intervals, the learner's competence, the paper beside us, the sampler's separation, Table 1."""
 from __future__ import annotations
 
 import json
-import platform
 
 import numpy as np
 import pandas as pd
 import torch
 
-from . import __version__, stats
-from .config import Experiment, regularised_task
+from . import stats
 from .oracle import missing_classes
-from .plots import method_label, paired_plot, variant_grid
-from .presets import REGULARISED_METHODS
-from .results import ResultsStore, git_commit, resolve_results_dir, summarize
+from .plots import method_label
+from .results import ResultsStore, resolve_results_dir, summarize
+
+# The pages show every value of a table cell (a settings table cut at 50 characters hid the choices)
+pd.set_option("display.max_colwidth", None)
 
 
 def present(rows: pd.DataFrame, names, column: str = "method") -> list:
@@ -133,49 +134,7 @@ def separation_verdict(auc_mean: float) -> str:
     return "did not separate"
 
 
-def task_sweep_table(sweep: pd.DataFrame) -> pd.DataFrame:
-    """bench/sweep_task.py's result: mean validation accuracy per recipe and labeled size, the margin
-    over the linear model on the same labeled sets, and the optimizer steps (a training run's cost is
-    proportional to them; the seconds in the CSV were measured on a shared machine)."""
-    g = sweep.groupby(["recipe", "n_labeled"]).agg(val=("val_accuracy", "mean"), linear=("linear_val_accuracy", "mean"),
-                                                    steps=("steps", "mean"),
-                                                    spread=("val_accuracy", lambda v: v.max() - v.min())).reset_index()
-    g["margin"] = g["val"] - g["linear"]
-    t = g.pivot_table(index="recipe", columns="n_labeled", values=["val", "margin", "steps"])
-    t.columns = [f"{name} @ {n}" for name, n in t.columns]
-    t["mean val"] = g.groupby("recipe")["val"].mean()
-    t["mean seed range"] = g.groupby("recipe")["spread"].mean()
-    t["score"] = t["mean val"] - t["mean seed range"]
-    return t.sort_values("score", ascending=False)
-
-
-def machine_effect_table(effect: pd.DataFrame) -> pd.DataFrame:
-    """bench/machine_effect.py's result (one method's runs, committed and recomputed on another machine),
-    per metric: how many values agree to 1e-6, the mean, mean absolute and largest absolute difference
-    (recomputed − committed), the committed seeds' standard deviation averaged over cycles (the scale
-    of a difference between methods), and the paired AUBC difference over seeds with its 95 % interval."""
-    out = {}
-    for metric, d in effect.groupby("metric", sort=False):
-        diff = d["here"] - d["committed"]
-        long = pd.concat([d.assign(method=m, value=d[m]) for m in ("committed", "here")])
-        a = stats.aubc_differences(long, metric, "committed", ["here"]).loc["here"]
-        out[metric] = {"values": len(d), "identical": int((diff.abs() < 1e-6).sum()),
-                       "mean diff": round(diff.mean(), 3), "mean |diff|": round(diff.abs().mean(), 3),
-                       "max |diff|": round(diff.abs().max(), 3),
-                       "seed std (committed)": round(d.groupby("cycle")["committed"].std().mean(), 3),
-                       "AUBC diff [95 % CI]": _ci(a["diff"], a["low"], a["high"])}
-    return pd.DataFrame(out).T
-
-
-def vaal_sweep_table(sweep: pd.DataFrame) -> pd.DataFrame:
-    """bench/sweep_vaal.py's result: per candidate, the mean over seeds of the validation accuracy after
-    one round of picks, D's AUC on the samples it trained on and on held-out labeled ones, the loss
-    terms and Algorithm 1's iterations (its cost; the CSV's seconds were measured on a shared machine)."""
-    cols = [c for c in ("val_accuracy", "auc_seen", "auc_held_out", "l_trd", "l_adv", "iterations") if c in sweep]
-    return sweep.groupby("candidate")[cols].mean().sort_values("val_accuracy", ascending=False)
-
-
-def _ci(mean: float, lo: float, hi: float) -> str:
+def ci(mean: float, lo: float, hi: float) -> str:
     """"mean [lo, hi]" with signs, at 2 decimals or more where rounding would make an interval that
     excludes 0 look as if it touched it; the mean alone where there is no interval (one seed)."""
     if pd.isna(lo):
@@ -203,7 +162,7 @@ def paired_table(df: pd.DataFrame, metric: str, methods: list | None = None, bas
         return _not_yet(baseline)
     d = stats.paired_differences(df, metric, baseline, methods)
     d = d[d["labeled_fraction"] > d["labeled_fraction"].min()] if len(d) else d
-    d["cell"] = [(_ci(m, lo, hi) + " " + mark(lo, hi)).strip() for m, lo, hi in zip(d["diff"], d["low"], d["high"])]
+    d["cell"] = [(ci(m, lo, hi) + " " + mark(lo, hi)).strip() for m, lo, hi in zip(d["diff"], d["low"], d["high"])]
     d["% labeled"] = (100 * d["labeled_fraction"]).round(1)
     t = d.pivot_table(index="% labeled", columns="method", values="cell", aggfunc="first")
     order = [m for m in (methods or sorted(t.columns)) if m in t.columns]
@@ -235,8 +194,8 @@ def aubc_table(df: pd.DataFrame, metric: str, methods: list | None = None, refer
             continue
         a = stats.t_interval(per_seed[m].dropna())
         d = stats.t_interval((per_seed[m] - per_seed[reference]).dropna())
-        out[method_label(m)] = {f"AUBC{span} [95 % CI]": _ci(*a).lstrip("+"),
-                                f"− {method_label(reference)} [95 % CI]": "reference" if m == reference else _ci(*d),
+        out[method_label(m)] = {f"AUBC{span} [95 % CI]": ci(*a).lstrip("+"),
+                                f"− {method_label(reference)} [95 % CI]": "reference" if m == reference else ci(*d),
                                 "beyond the seeds' spread": "" if m == reference else mark(d[1], d[2]),
                                 "seeds": int(per_seed[m].notna().sum())}
     return pd.DataFrame(out).T
@@ -251,7 +210,7 @@ def learner_gain(df: pd.DataFrame, metric: str, pairs: dict) -> pd.DataFrame:
         if plain in per_seed and twin in per_seed:
             diff = (per_seed[twin] - per_seed[plain]).dropna()
             d = stats.t_interval(diff)
-            out[method_label(plain)] = {"regularised − plain AUBC [95 % CI]": _ci(*d),
+            out[method_label(plain)] = {"regularised − plain AUBC [95 % CI]": ci(*d),
                                         "beyond the seeds' spread": mark(d[1], d[2]), "seeds": len(diff)}
     return pd.DataFrame(out).T
 
@@ -259,81 +218,6 @@ def learner_gain(df: pd.DataFrame, metric: str, pairs: dict) -> pd.DataFrame:
 def blank(value) -> str:
     """A table cell: the number at 2 decimals, or blank where there is none (the page says why)."""
     return "" if pd.isna(value) else f"{value:.2f}"
-
-
-class VariantCurves:
-    """A robustness chapter's rows (bias, budget, noise, architecture: the base experiment and its variants,
-    label → overrides from the preset) and the tables it shows per variant, side by side. Only the variants
-    and methods with rows are shown (all of them, once the chapter's runs are computed)."""
-
-    def __init__(self, rows: pd.DataFrame, variants, methods: list, metric: str):
-        self.variants = present(rows, variants, "variant")
-        self.methods = present(rows, methods)
-        self.metric = metric
-        self.curves = rows[rows["method"] != "full"]
-        self.bounds = rows[rows["method"] == "full"]  # each variant's full-pool bound, under its label
-        # the paired differences are to Random where the chapter runs it (architecture does not)
-        self.reference = "random" if "random" in self.methods else (self.methods[-1] if self.methods else None)
-
-    def of(self, variant: str) -> pd.DataFrame:
-        """The method rows of one variant."""
-        return self.curves[self.curves["variant"] == variant]
-
-    def bound(self, variant: str) -> pd.DataFrame:
-        """The full-data bound of one variant's setting (the base's where the variant does not change it)."""
-        return self.bounds[self.bounds["variant"] == variant]
-
-    def _each(self, table, axis: int = 1) -> pd.DataFrame:
-        if not self.variants:
-            return pd.DataFrame()
-        return pd.concat({v: table(v) for v in self.variants}, axis=axis)
-
-    def curve_tables(self) -> pd.DataFrame:
-        """:func:`curve_table` (mean ± std per labeled fraction) per variant, as column groups."""
-        return self._each(lambda v: curve_table(self.of(v), self.metric, self.methods))
-
-    def competence(self) -> pd.DataFrame:
-        """The learner's margin over the linear model on pixels (:func:`competence_table`) per variant, the
-        last row against each variant's own full-data bound."""
-        return self._each(lambda v: competence_table(self.of(v), self.bound(v), self.metric,
-                                                     self.methods)["margin"]).round(2)
-
-    def ranking(self, labels: bool = True) -> pd.DataFrame:
-        """:func:`mean_over_fractions` per variant: methods (display labels, or ids) × variants."""
-        return pd.DataFrame({v: mean_over_fractions(self.of(v), self.metric, self.methods, labels)
-                             for v in self.variants})
-
-    def aubc(self) -> pd.DataFrame:
-        """:func:`aubc_table` against :attr:`reference` per variant, as row groups."""
-        return self._each(lambda v: aubc_table(self.of(v), self.metric, self.methods, self.reference), axis=0)
-
-    def paired(self) -> pd.DataFrame:
-        """Per variant, method and labeled fraction after the first: the paired difference to
-        :attr:`reference` with its 95 % interval (:func:`stats.paired_differences`), a ``variant`` column."""
-        out = []
-        for v in self.variants:
-            d = self.of(v)
-            if self.reference not in set(d["method"]):
-                continue
-            p = stats.paired_differences(d, self.metric, self.reference,
-                                         [m for m in self.methods if m != self.reference])
-            out.append(p[p["labeled_fraction"] > p["labeled_fraction"].min()].assign(variant=v))
-        return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
-
-    def means(self) -> dict:
-        """Per variant, the mean curve: ``metric`` indexed by (method, labeled_fraction)."""
-        return {v: summarize(self.of(v), self.metric).set_index(["method", "labeled_fraction"])["mean"]
-                for v in self.variants}
-
-    def plot(self, seeds: bool = False):
-        """The curves of every variant side by side, each with its own setting's bound (:func:`plots.variant_grid`)."""
-        return variant_grid({v: self.of(v) for v in self.variants}, self.metric, self.methods,
-                            {v: self.bound(v) for v in self.variants}, seeds=seeds)
-
-    def plot_paired(self):
-        """The paired differences to :attr:`reference`, one panel per variant (:func:`plots.paired_plot`)."""
-        others = [m for m in self.methods if m != self.reference]
-        return paired_plot(self.paired(), {v: (v, others) for v in self.variants}, method_label(self.reference))
 
 
 def final_point(df: pd.DataFrame, metric: str, method: str) -> dict:
@@ -446,148 +330,3 @@ def missing_class_counts(rows: pd.DataFrame, prep, results_dir: str) -> pd.DataF
                 count += int(torch.isin(prep.pool_targets[torch.tensor(sel[cycle])], gone).sum())
     return pd.DataFrame(out, columns=["variant", "method", "seed", "cycle", "n_labeled", "labeled_fraction",
                                       "missing-class labels"])
-
-
-def _learner(t) -> str:
-    return (f"{t.arch} × width {t.width:g}, dropout {t.dropout:g}, {t.optimizer} {t.lr:g} ({t.schedule} schedule, "
-            f"weight decay {t.weight_decay:g}), batch {t.batch_size}, {t.epochs} epochs and at least "
-            f"{t.min_steps} steps per cycle, augment {t.augment}" + (f" + shifts of ±{t.shift} px" if t.shift else ""))
-
-
-def settings_table(exp: Experiment, prep) -> pd.DataFrame:
-    """What this chapter ran: the resolved settings that matter for reading the numbers."""
-    s = prep.sizes
-    rows = [
-        ("preset", exp.preset),
-        ("data set", prep.dataset.describe()),
-        ("pool (training set of the active learner)", f"{prep.pool_size} images"
-         + (" (seeded subset)" if exp.data.pool_size else "")),
-        ("test set", f"{len(prep.test_targets)} images"),
-        ("initial labeled pool / budget per cycle", f"{s['initial']} / {s['budget']} "
-         f"({100 * exp.loop.initial_fraction:g} % / {100 * s['budget'] / prep.pool_size:.2f} % of the pool)"),
-        ("cycles", f"{s['cycles']} (to {100 * exp.loop.final_fraction:g} %)"),
-        ("task learner", _learner(exp.task)),
-        ("β-VAE / discriminator", f"width {exp.vaal.width:g}, latent {exp.vaal.z_dim}, D {exp.vaal.disc_layers}"
-         f"×{exp.vaal.disc_width}, β={exp.vaal.beta:g}, λ1={exp.vaal.lambda1:g}, λ2={exp.vaal.lambda2:g}, "
-         f"Adam {exp.vaal.lr_vae:g}/{exp.vaal.lr_disc:g}, "
-         + (f"{exp.vaal.iterations} iterations" if exp.vaal.iterations
-            else f"{exp.vaal.passes:g} passes over the unlabeled pool")
-         + f", VAE input {exp.vaal.image_size or exp.data.image_size}×{exp.vaal.image_size or exp.data.image_size}"
-         + f", {exp.vaal.vae_steps} VAE step(s) per D step, ELBO scale {exp.vaal.elbo_scale}"),
-        ("baselines", f"{exp.strategies.mc_passes} MC-dropout passes, committees/ensembles of "
-                      f"{exp.strategies.members}, SA candidates {exp.strategies.sa_candidates:g} × budget"),
-        ("methods × seeds", f"{exp.methods} × {exp.seeds}"),
-    ]
-    if set(REGULARISED_METHODS) & set(exp.methods):
-        rows.insert(7, ("task learner of the regularised Random", _learner(regularised_task(exp))))
-    return pd.DataFrame(rows, columns=["setting", "value"]).set_index("setting")
-
-
-def provenance_table(df: pd.DataFrame) -> pd.DataFrame:
-    """Where and by what the stored rows were computed, and how long they took (sum of cycle times)."""
-    d = df.drop_duplicates(subset=["key", "cycle"])
-    # numerics: runtime.numerics_fingerprint of the machine (rows stored before it was recorded lack it)
-    d = d.assign(numerics=d["numerics"].fillna("not recorded") if "numerics" in d else "not recorded")
-    g = d.groupby("method").agg(runs=("key", "nunique"), compute_s=("wall_s", "sum"),
-                                select_s=("select_s", "sum"), device=("device", lambda v: ", ".join(sorted(set(v)))),
-                                numerics=("numerics", lambda v: ", ".join(sorted(set(map(str, v))))),
-                                commit=("git_commit", lambda v: ", ".join(sorted(set(map(str, v))))),
-                                vaal_core=("vaal_core_version", lambda v: ", ".join(sorted(set(map(str, v))))))
-    g.index = [method_label(m) if m != "full" else "full data" for m in g.index]
-    g["compute_s"] = g["compute_s"].round(1)
-    g["select_s"] = g["select_s"].round(1)
-    return g
-
-
-def environment_line() -> str:
-    return (f"vaal_core {__version__}, commit {git_commit()}, torch {torch.__version__}, "
-            f"Python {platform.python_version()}, {platform.machine()}, {torch.get_num_threads()} CPU threads"
-            + (f", GPU {torch.cuda.get_device_name()}" if torch.cuda.is_available() else ", no GPU"))
-
-
-def downloads(progress: pd.DataFrame, results_dir: str = "results") -> str:
-    """A MyST table of every finished run a page read (each once), with download links to its ``rows.csv``
-    and ``released.json`` (paths from book/chapters/, where the pages live)."""
-    p = progress[progress["finished"]].drop_duplicates("key")
-    lines = ["| setting | method | seed | key | rows | picks |", "|---|---|---|---|---|---|"]
-    for r in p.itertuples():
-        base = f"../../{results_dir}/runs/{r.key}"
-        picks = f"{{download}}`released.json <{base}/released.json>`" if r.method != "full" else "—"
-        lines.append(f"| {r.variant or '—'} | {method_label(r.method) if r.method != 'full' else 'full data'} | "
-                     f"{r.seed} | `{r.key}` | {{download}}`rows.csv <{base}/rows.csv>` | {picks} |")
-    return "\n".join(lines)
-
-
-def capacity_table(cap_rows: pd.DataFrame, base: pd.DataFrame, metric: str, variants: list) -> tuple:
-    """The diagnostics chapter's capacity check: per VAE setting (the capacity chapter's variants; the
-    first is the book's VAE), the paired AUBC difference to the book's VAAL and to Random (the
-    classification chapter's runs, ``base``), D's mean AUC on the pool over the stored cycles, and one
-    sentence per setting saying how much of VAAL's gap to Random it closes."""
-    a = stats.aubc_per_seed(pd.concat([base, *[cap_rows[cap_rows["variant"] == v].assign(method=f"vaal@{v}")
-                                               for v in variants]]), metric).unstack("method")
-    gap = stats.t_interval((a["vaal"] - a["random"]).dropna())
-    rows, texts = {}, []
-    for v in variants:
-        m = f"vaal@{v}"
-        if m not in a:
-            continue
-        to_vaal = stats.t_interval((a[m] - a["vaal"]).dropna())
-        to_random = stats.t_interval((a[m] - a["random"]).dropna())
-        auc_pool = cap_rows[(cap_rows["variant"] == v) & (cap_rows["metric"] == "sampler/disc_auc")]["value"].mean()
-        rows[v] = {"AUBC [95 % CI]": _ci(*stats.t_interval(a[m].dropna())).lstrip("+"),
-                   "− book's VAAL [95 % CI]": _ci(*to_vaal), "− Random [95 % CI]": _ci(*to_random),
-                   "D's AUC on the pool": f"{auc_pool:.3f}", "seeds": int(a[m].notna().sum())}
-        if v != variants[0] and gap[0] < 0:
-            closed = -to_vaal[0] / gap[0]
-            moved = "does not change it" if mark(to_vaal[1], to_vaal[2]) == "" else \
-                f"closes {100 * closed:.0f} % of it" if to_vaal[0] > 0 else "widens it"
-            texts.append(f"*{v}*: {_ci(*to_vaal)} AUBC points against the book's VAAL, {_ci(*to_random)} against "
-                         f"Random — VAAL's gap to Random ({_ci(*gap)}) it {moved}")
-    return pd.DataFrame(rows).T, ("; ".join(texts) + ".") if texts else ""
-
-
-def noise_diagnosis(summary: pd.DataFrame, trace: pd.DataFrame, chosen: str) -> str:
-    """The noise chapter's diagnosis, from ``bench/sweep_task.py --group noise`` (``summary``:
-    :func:`task_sweep_table` of its sweep.csv; ``trace``: each pass's clean validation accuracy): per recipe,
-    how far the seeds' final accuracies lie apart at the largest labeled set, how much each run's accuracy
-    moves between its last passes, and how far its final accuracy lies below its best pass (what memorising
-    wrong labels costs); and the recipe the preset takes for the noisy variants (``chosen``)."""
-    n = trace["n_labeled"].max()
-    t = trace[trace["n_labeled"] == n].sort_values("pass")
-
-    def per_run(g):
-        last = g.tail(max(2, len(g) // 4))["accuracy"]
-        return pd.Series({"wobble": last.diff().abs().mean(),
-                          "below_best": g["accuracy"].max() - g["accuracy"].iloc[-1]})
-
-    runs = t.groupby(["recipe", "seed"]).apply(per_run, include_groups=False).groupby("recipe").mean()
-    col = f"val @ {n}"
-    spread = trace.groupby(["recipe", "seed", "n_labeled"])["accuracy"].last().unstack("n_labeled")[n]
-    spread = spread.groupby("recipe").agg(lambda v: v.max() - v.min())
-    book = "book recipe"
-    lines = [f"At {n:,} labels of which 30 % are wrong, the book recipe's three seeds end "
-             f"{spread[book]:.1f} points apart (mean {summary.loc[book, col]:.2f} %); within a run, the clean "
-             f"accuracy moves by {runs.loc[book, 'wobble']:.1f} points between consecutive passes of the last "
-             f"quarter and ends {runs.loc[book, 'below_best']:.1f} points below the run's best pass."]
-    lines.append("So the learner itself is unstable on noisy labels — a finding about the learner, not the "
-                 "samplers: which cycle of a run lands high or low is chance, and the samplers' differences drown "
-                 "in it.")
-    if chosen != book:
-        lines.append(f"The noisy variants therefore train the recipe with the best score (mean validation accuracy "
-                     f"minus the mean seed range) on this validation split: *{chosen}* — seeds "
-                     f"{spread[chosen]:.1f} points apart at {n:,} labels, {runs.loc[chosen, 'wobble']:.1f} between "
-                     f"passes, mean {summary.loc[chosen, col]:.2f} %. The noise-free curves (ε = 0) stay the "
-                     f"classification chapter's, with the book recipe; the report's noise claims compare gaps "
-                     f"between methods, each gap within one learner.")
-    return " ".join(lines)
-
-
-def scene_choice(sweep: pd.DataFrame, exp) -> str:
-    """The segmentation chapter's account of the scene generator's version, from ``bench/scenes.py``."""
-    full = sweep[sweep["labeled_fraction"] == 1.0].pivot_table(index="candidate", columns="class", values="iou")
-    zero = {c: [k for k in full.columns if full.loc[c, k] <= 0.05] for c in full.index}
-    low = sweep[sweep["labeled_fraction"] < 1.0].groupby("candidate")["miou"].first()
-    high = sweep[sweep["labeled_fraction"] == 1.0].groupby("candidate")["miou"].first()
-    parts = [f"*{c}*: mIoU {low.get(c, float('nan')):.1f} → {high[c]:.1f}, "
-             + (f"IoU 0 for {', '.join(zero[c])}" if zero[c] else "every class above 0") for c in full.index]
-    return "With every scene of the pool, from 10 % of it: " + "; ".join(parts) + "."

@@ -78,9 +78,9 @@ def per_seed(c: Comparison, ch: OpenChapter) -> pd.Series:
         return (last.loc[c.a] - last.loc[c.b]).dropna()
     if c.measure == "labels":
         method, frac = c.target.split("@")
-        s = rows[(rows["method"] == method) & (rows["variant"] == c.variant) & (rows["metric"] == metric)]
-        target = float(s[(s["labeled_fraction"] - float(frac)).abs() < 1e-6]["value"].mean())
-        need = stats.labels_needed(rows[rows["variant"] == c.variant], metric, target)
+        of_variant = rows[rows["variant"] == c.variant]
+        target = stats.value_near(of_variant, metric, method, float(frac))[0]
+        need = stats.labels_needed(of_variant, metric, target)
         return (need.loc[c.b] - need.loc[c.a]).dropna()
     raise ValueError(f"measure={c.measure!r} is not one of aubc, gap, missing, labels")
 

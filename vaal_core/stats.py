@@ -125,6 +125,17 @@ def aubc_differences(df: pd.DataFrame, metric: str, reference: str, methods: Opt
     return pd.DataFrame(rows, columns=["method", "diff", "low", "high", "seeds", "excludes_0"]).set_index("method")
 
 
+def value_near(df: pd.DataFrame, metric: str, method: str, fraction: float) -> tuple[float, float]:
+    """(mean value over seeds, the labeled fraction it was measured at) of ``method`` at the measured
+    fraction nearest to ``fraction`` (a short run may stop before it)."""
+    d = df[(df["method"] == method) & (df["metric"] == metric)]
+    if not len(d):
+        return float("nan"), float("nan")
+    fracs = d["labeled_fraction"].round(6)
+    near = fracs.iloc[(fracs - fraction).abs().argmin()]
+    return float(d[fracs == near]["value"].mean()), float(near)
+
+
 def _reach(n: np.ndarray, v: np.ndarray, target: float) -> float:
     """Labels at which the curve (n, v) first reaches ``target``: linear interpolation between the measured
     points around the first crossing; NaN when it never does."""
