@@ -469,3 +469,21 @@ def test_one_worker_per_visible_gpu(tmp_path, monkeypatch):
     assert [g for _, g, _ in started[:2]] == ["4", "6"]  # the first two jobs on different GPUs
     assert {d for _, _, d in started} == {"cuda"} and {g for _, g, _ in started} == {"4", "6"}
     assert len(started) == 4
+
+
+def test_a_run_another_process_holds_is_skipped_not_fatal(tmp_path):
+    """Two chapters' computations that share a run (the noise chapter's ε = 0 is the classification
+    chapter's): the second finds it locked by a live process and leaves it to that one."""
+    import os
+    import socket
+
+    exp = tiny(tmp_path, methods=["random"])
+    key = keys.run_key(exp, "random", 0)[0]
+    lock = ResultsStore(tmp_path).run_dir(key) / ".lock"
+    lock.parent.mkdir(parents=True)
+    lock.write_text(json.dumps({"host": socket.gethostname(), "pid": os.getppid()}))  # alive: the test runner
+    jobs.run_jobs([(exp, "random", 0)], workers=1, verbose=False)
+    assert ResultsStore(tmp_path).rows(key).empty and lock.exists()
+    lock.unlink()
+    jobs.run_jobs([(exp, "random", 0)], workers=1, verbose=False)
+    assert not ResultsStore(tmp_path).rows(key).empty

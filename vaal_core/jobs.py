@@ -18,8 +18,10 @@ import torch
 from .config import Experiment, with_overrides
 from .keys import run_key
 from .loop import Prepared, prepare, run_method, run_upper_bound
-from .results import ResultsStore, resolve_results_dir
+from .results import ResultsStore, RunLocked, resolve_results_dir
 from .strategies import import_root, strategy_class
+
+LOCKED_ELSEWHERE = 3  # a worker's exit status when its run is held by another process (vaal_core.worker)
 
 
 def relative_cost(method: str) -> float:
@@ -115,6 +117,10 @@ def _run_in_subprocesses(todo: list, n_workers: int, verbose: bool, gpus: Option
                 continue
             running.remove(job)
             out = proc.stdout.read()
+            if proc.returncode == LOCKED_ELSEWHERE:  # another process computes this run: leave it to that one
+                if verbose:
+                    print(f"  {m:>13} seed {s}: being computed by another process, skipped", flush=True)
+                continue
             if proc.returncode != 0:
                 for other in running:
                     other[2].kill()
@@ -151,7 +157,11 @@ def run_jobs(jobs: list, workers: Optional[int] = None, verbose: bool = True, pr
         _run_in_subprocesses(todo, n_workers, verbose, worker_gpus(prep_of(first).device))
     else:
         for e, m, s in todo:
-            run_job(e, m, s, prep_of(e), verbose)
+            try:
+                run_job(e, m, s, prep_of(e), verbose)
+            except RunLocked as err:  # another process (another computation of a chapter) holds this run
+                if verbose:
+                    print(f"  {m} seed {s}: skipped — {err}", flush=True)
 
 
 def run_experiment(exp: Experiment, upper_bound: bool = True, verbose: bool = True,

@@ -6,13 +6,18 @@ import json
 import sys
 
 from .config import experiment_from_dict
-from .jobs import run_job
+from .jobs import LOCKED_ELSEWHERE, run_job
+from .results import RunLocked
 
 
 def main() -> None:
     method, seed = sys.argv[1], int(sys.argv[2])
     exp = experiment_from_dict(json.loads(sys.stdin.read()))
-    run_job(exp, method, seed, verbose=True)
+    try:
+        run_job(exp, method, seed, verbose=True)
+    except RunLocked as err:  # another process computes this run (two chapters' computations overlap)
+        print(err, flush=True)
+        raise SystemExit(LOCKED_ELSEWHERE)
 
 
 if __name__ == "__main__":

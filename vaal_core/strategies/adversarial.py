@@ -22,7 +22,7 @@ from .base import Context, Strategy, highest, register, separation
 
 
 @register("vaal",
-          chapters=("classification", "segmentation", "ablation", "bias", "budget", "noise", "architecture", "capacity",
+          chapters=("classification", "segmentation", "ablation", "bias", "budget", "architecture", "capacity",
                     "timing"),
           label="VAAL",
           color="tab:red",
@@ -73,7 +73,7 @@ class VAALSampling(Strategy):
 
 
 @register("vaal_regularised",
-          chapters=("classification",),
+          chapters=("classification", "noise"),
           label="VAAL, regularised",
           color="darkred",
           settings=("vaal", "regularised"),

@@ -41,7 +41,7 @@ def k_center_greedy(labeled: torch.Tensor, unlabeled: torch.Tensor, budget: int,
 
 
 @register("coreset",
-          chapters=("classification", "segmentation", "bias", "budget", "noise", "architecture", "timing"),
+          chapters=("classification", "segmentation", "bias", "budget", "architecture", "timing"),
           label="Core-set",
           color="tab:blue",
           paper="Sener & Savarese, ICLR 2018",
@@ -59,7 +59,7 @@ class CoreSet(Strategy):
 
 
 @register("coreset_regularised",
-          chapters=("classification",),
+          chapters=("classification", "noise"),
           label="Core-set, regularised",
           color="navy",
           settings=("regularised",),

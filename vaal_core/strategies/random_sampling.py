@@ -8,7 +8,7 @@ from .base import Context, Strategy, register
 
 
 @register("random",
-          chapters=("classification", "segmentation", "ablation", "bias", "budget", "noise", "timing"),
+          chapters=("classification", "segmentation", "ablation", "bias", "budget", "timing"),
           label="Random",
           color="tab:gray",
           paper="uniform sampling, the paper's reference baseline",
@@ -23,7 +23,7 @@ class RandomSampling(Strategy):
 
 
 @register("random_regularised",
-          chapters=("classification",),
+          chapters=("classification", "noise"),
           label="Random, regularised",
           color="black",
           settings=("regularised",),
