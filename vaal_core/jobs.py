@@ -192,10 +192,14 @@ def run_variants(exp: Experiment, variants: dict, upper_bound: bool = True, verb
     results = ResultsStore(resolve_results_dir(exp.results_dir))
     frames = [results.rows(key).assign(variant=label) for label, key in zip(done["variant"], done["key"])]
     if not frames:
-        raise RuntimeError(f"{exp.chapter}: the results store {resolve_results_dir(exp.results_dir)} has no "
-                           f"finished run of this preset yet; compute them with "
-                           f"`python -m vaal_core.catalog compute {exp.chapter}` or set compute='missing'")
+        raise NothingFinished(f"{exp.chapter}: the results store {resolve_results_dir(exp.results_dir)} has no "
+                              f"finished run of this preset yet; compute them with "
+                              f"`python -m vaal_core.catalog compute {exp.chapter}` or set compute='missing'")
     return pd.concat(frames, ignore_index=True)
+
+
+class NothingFinished(RuntimeError):
+    """A chapter read in ``compute="stored"`` mode whose runs have not one finished yet."""
 
 
 def run_progress(exp: Experiment, variants: dict, upper_bound: bool = True,

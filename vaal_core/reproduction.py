@@ -13,11 +13,12 @@ from typing import Optional
 import numpy as np
 import pandas as pd
 
-from . import catalog, claims, presets, reference, stats, timing
+from . import catalog, claims, jobs, loop, presets, reference, stats, timing
 from .chapters import OpenChapter, open_chapter, open_robustness
 from .claims import Claim, Comparison
 from .plots import method_label
 from .report import missing_class_counts
+from .results import ROW_COLUMNS
 
 
 def load_evidence(preset: str = "book", chapters=None, extra_methods: Optional[list] = None, **kw) -> dict:
@@ -30,9 +31,21 @@ def load_evidence(preset: str = "book", chapters=None, extra_methods: Optional[l
         extra = {}
         if ch == "classification" and extra_methods:
             extra["methods"] = [*presets.resolve(ch, preset).methods, *extra_methods]
-        out[ch] = opener(ch, preset, **kw, **extra)
+        try:
+            out[ch] = opener(ch, preset, **kw, **extra)
+        except jobs.NothingFinished:  # a chapter still being computed, not one run finished: not measured yet
+            out[ch] = empty_chapter(ch, preset, **kw)
     out["timing"] = timing.run_timing(presets.resolve("timing", preset, **kw), verbose=False)["table"]
     return out
+
+
+def empty_chapter(chapter: str, preset: str = "book", **kw) -> OpenChapter:
+    """A chapter none of whose runs has finished yet: its experiment and data, no rows, every run unfinished."""
+    exp = presets.resolve(chapter, preset, **kw)
+    prep = loop.prepare(exp)
+    variants = exp.variants or {"": {}}
+    progress = jobs.run_progress(exp, variants, catalog.CHAPTERS[chapter], prep)
+    return OpenChapter(exp, prep, pd.DataFrame(columns=[*ROW_COLUMNS, "variant"]), progress)
 
 
 def chapter_claims(chapter: str, evidence: dict) -> list:
@@ -179,20 +192,26 @@ def to_html(table: pd.DataFrame) -> str:
 
 
 def penalty_settings(evidence: dict) -> dict:
-    """The classification settings whose runs have all finished: the classification chapter and each
-    robustness variant (name → method rows), for :func:`stats.penalty_matrix`."""
+    """The classification settings for :func:`stats.penalty_matrix` (name → method rows): the classification
+    chapter and each robustness variant that is not the classification runs themselves, each with only the
+    methods whose runs have all finished there (no comparison from part of the seeds)."""
     out = {}
     cls = evidence["classification"]
-    if cls.progress["finished"].all():
-        out["classification"] = cls.curves("")
+
+    def finished_rows(ch, variant):
+        rows = ch.curves(variant)
+        done = [m for m in set(rows["method"]) if ch.finished(m, variant)]
+        return rows[rows["method"].isin(done)]
+
+    out["classification"] = finished_rows(cls, "")
     base_keys = set(cls.progress["key"])
-    for ch in ("bias", "budget", "noise", "architecture"):
-        c = evidence[ch]
-        for v in c.exp.variants:
-            p = c.progress[(c.progress["variant"] == v) & (c.progress["method"] != "full")]
-            if len(p) and p["finished"].all() and not set(p["key"]) <= base_keys:  # not the classification runs
-                out[f"{ch} {v}"] = c.curves(v)
-    return out
+    for name in ("bias", "budget", "noise", "architecture"):
+        ch = evidence[name]
+        for v in ch.exp.variants:
+            p = ch.progress[(ch.progress["variant"] == v) & (ch.progress["method"] != "full")]
+            if len(p) and not set(p["key"]) <= base_keys:  # not the classification runs themselves
+                out[f"{name} {v}"] = finished_rows(ch, v)
+    return {k: v for k, v in out.items() if v["method"].nunique() > 1}
 
 
 def _numbers(r: dict, verdict: Optional[str] = None) -> str:
