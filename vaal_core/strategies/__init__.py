@@ -25,6 +25,7 @@ from .adversarial import (
 )
 from .base import (
     REGISTRY,
+    RegularisedLearner,
     Context,
     Strategy,
     check_method,
@@ -49,9 +50,10 @@ from .segmentation import SuggestiveAnnotation, max_cover
 from .uncertainty import DBAL, MCDropout
 from ..vaal import lowest
 
-__all__ = ["DBAL", "QBC", "REGISTRY", "Context", "CoreSet", "DiscriminatorOnly", "Ensembles", "FixedVAEDiscriminator",
-           "MCDropout", "RandomSampling", "RegularisedCoreSet", "RegularisedRandom", "RegularisedVAAL", "Strategy",
-           "SuggestiveAnnotation", "VAALSampling", "VAEWasserstein", "check_method", "check_selection", "highest",
-           "import_root", "is_import_path", "js_divergence", "k_center_greedy", "lowest", "make_strategy", "max_cover",
-           "methods_for", "per_sample", "predictive_entropy", "register", "separation", "source_hash",
-           "strategy_class", "style", "train_members", "variation_ratio"]
+__all__ = ["DBAL", "QBC", "REGISTRY", "Context", "CoreSet", "DiscriminatorOnly", "Ensembles",
+           "FixedVAEDiscriminator", "MCDropout", "RandomSampling", "RegularisedCoreSet", "RegularisedLearner",
+           "RegularisedRandom", "RegularisedVAAL", "Strategy", "SuggestiveAnnotation", "VAALSampling",
+           "VAEWasserstein", "check_method", "check_selection", "highest", "import_root", "is_import_path",
+           "js_divergence", "k_center_greedy", "lowest", "make_strategy", "max_cover", "methods_for", "per_sample",
+           "predictive_entropy", "register", "separation", "source_hash", "strategy_class", "style", "train_members",
+           "variation_ratio"]

@@ -6,7 +6,6 @@ from typing import Optional
 
 import torch
 
-from ..config import Experiment, regularised_task
 from ..models import ImageDiscriminator
 from ..vaal import (
     build_vaal,
@@ -18,7 +17,7 @@ from ..vaal import (
     train_vaal,
     wasserstein_to_labeled,
 )
-from .base import Context, Strategy, highest, register, separation
+from .base import Context, RegularisedLearner, Strategy, highest, register, separation
 
 
 @register("vaal",
@@ -80,14 +79,11 @@ class VAALSampling(Strategy):
           relative_cost=3.5,
           paper="VAAL with Munjal et al.'s (CVPR 2022) regularised task learner",
           cost="one VAE-encoder + discriminator pass (after `iterations` training steps)")
-class RegularisedVAAL(VAALSampling):
+class RegularisedVAAL(RegularisedLearner, VAALSampling):
     """VAAL's picks beside the regularised task learner (``regularised.task``, as :class:`RegularisedRandom`'s):
     Munjal et al. (CVPR 2022) regularised every method's learner, so that a sampler is compared with
     random sampling under the same strong learner. VAAL does not read the task model; only the learner
     trained on its picks (and the cycle's generator it consumes first) differs from :class:`VAALSampling`."""
-
-    def task_config(self, exp: Experiment):
-        return regularised_task(exp)
 
 
 @register("dis_only",

@@ -27,7 +27,7 @@ from typing import Optional
 import torch
 from torch import nn
 
-from ..config import Experiment
+from ..config import Experiment, regularised_task
 from ..metrics import auc
 from ..runtime import ImageStore
 from ..vaal import lowest
@@ -90,6 +90,15 @@ class Strategy:
 
     def load_state_dict(self, state: dict) -> None:
         pass
+
+
+class RegularisedLearner:
+    """Mixin of the methods that train the regularised task learner (``regularised.task``, Munjal et al.'s
+    strong baseline learner) instead of ``task``: put it first among the bases, and list "regularised" in
+    the method's ``settings``."""
+
+    def task_config(self, exp: Experiment):
+        return regularised_task(exp)
 
 
 # ---------------------------------------------------------------------------------------------- the registry

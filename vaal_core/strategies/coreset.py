@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from ..config import Experiment, regularised_task
-from .base import Context, Strategy, register
+from .base import Context, RegularisedLearner, Strategy, register
 
 
 def k_center_greedy(labeled: torch.Tensor, unlabeled: torch.Tensor, budget: int,
@@ -66,9 +65,6 @@ class CoreSet(Strategy):
           relative_cost=2.0,
           paper="Core-set with Munjal et al.'s (CVPR 2022) regularised task learner",
           cost="one task-model pass over labeled ∪ unlabeled, then b greedy distance updates")
-class RegularisedCoreSet(CoreSet):
+class RegularisedCoreSet(RegularisedLearner, CoreSet):
     """Core-set's picks (k-center greedy on the regularised learner's features) beside the regularised
     task learner, as :class:`RegularisedVAAL`."""
-
-    def task_config(self, exp: Experiment):
-        return regularised_task(exp)

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import torch
 
-from ..config import Experiment, regularised_task
-from .base import Context, Strategy, register
+from .base import Context, RegularisedLearner, Strategy, register
 
 
 @register("random",
@@ -30,12 +29,9 @@ class RandomSampling(Strategy):
           relative_cost=2.0,
           paper="Munjal et al. (CVPR 2022): random sampling with a well-regularised task learner",
           cost="no forward pass")
-class RegularisedRandom(RandomSampling):
+class RegularisedRandom(RegularisedLearner, RandomSampling):
     """Random sampling beside a task learner with its regularisation turned up (``regularised.task``:
     random translations, weight decay, longer training, chosen on the validation split by
     ``python -m bench.sweep_task --group regularised``). Munjal et al. (CVPR 2022) found that such a
     baseline matches or beats the active learners on CIFAR; this is the book's test of that claim. The
     picks are drawn as Random's are (uniformly, from the cycle's generator); only the learner differs."""
-
-    def task_config(self, exp: Experiment):
-        return regularised_task(exp)
