@@ -2,7 +2,7 @@
 
 :func:`load_evidence` reads each chapter's book-preset rows (computing nothing that the store has, and only
 finished runs), :func:`evaluate` turns one :class:`claims.Claim` into its comparisons' paired differences
-and its verdict, :func:`claims_table` renders the whole table with a link to each claim's evidence, and
+and its verdict, :func:`to_html` renders every claim with a link to its evidence, and
 :func:`penalty_settings` gives the settings whose runs have all finished (the "who beats whom" matrix).
 """
 from __future__ import annotations
@@ -147,48 +147,44 @@ def number(x: float, digits: int = 2) -> str:
 _RULE_WORDS = {"greater": "> 0", "equivalent": f"within ±{claims.MARGIN:g}", "at_most": f"< +{claims.MARGIN:g}"}
 
 
-def measured_text(result: dict, unit: str) -> str:
-    """One line per comparison: the difference, its interval, the seeds, what the rule asks, its verdict."""
-    lines = []
-    for c in result["comparisons"]:
-        if c["verdict"] == claims.NOT_MEASURED:
-            lines.append(f"{c['comparison']}: runs not finished yet")
-        elif c["rule"] == "greater" and "median query" in c["comparison"]:
-            lines.append(f"{c['comparison']}: {c['diff']:.2f}× — {c['verdict']}")
-        else:
-            ci = f" [{number(c['low'])}, {number(c['high'])}]" if not pd.isna(c["low"]) else " (no interval)"
-            lines.append(f"{c['comparison']}: {number(c['diff'])}{ci} {unit}, {c['seeds']} seeds "
-                         f"(asks {_RULE_WORDS[c['rule']]}) — {c['verdict']}")
-    if result["claim"].untestable:
-        lines.append(f"not testable: {result['claim'].untestable}")
-    return "\n".join(lines)
+_COLOURS = {claims.SUPPORTED: "#1a7f37", claims.CONTRADICTED: "#b42318", claims.INCONCLUSIVE: "#6e6e6e",
+            claims.NOT_MEASURED: "#9a6700", claims.NOT_TESTABLE: "#6e6e6e"}
 
 
-def claims_table(results: list, html_links: bool = True) -> pd.DataFrame:
-    """The report's table: per claim, where in the paper, the quoted sentence, how the book reads it, what
-    was measured, the verdict and a link to the chapter section and figure that carry the evidence."""
-    rows = []
+def to_html(results: list) -> str:
+    """The claims as the report shows them, one block each: the verdict, the claim's short name, where the
+    paper makes it and links to its evidence; the quoted sentence; how the book tests it; and a table of its
+    comparisons (difference, 95 % interval, seeds, what the rule asks, verdict)."""
+    e = html.escape
+    blocks = []
     for r in results:
         c = r["claim"]
         page = f"{c.chapter}.html"
-        link = (f'<a href="{page}#{c.section}">{c.chapter}</a>' + (f', <a href="{page}#{c.figure}">figure</a>'
-                                                                    if c.figure else "")) if c.section else c.chapter
-        rows.append({"paper": c.where, "the paper says": f"“{c.quote}”", "tested as": c.reading,
-                     "measured": measured_text(r, c.unit), "verdict": r["verdict"],
-                     "evidence": link if html_links else f"{c.chapter}#{c.section}"})
-    return pd.DataFrame(rows)
-
-
-def to_html(table: pd.DataFrame) -> str:
-    """The claims table as HTML: text escaped, the links kept, line breaks between comparisons."""
-    cells = []
-    for _, r in table.iterrows():
-        tds = [html.escape(str(r[k])).replace("\n", "<br>") for k in table.columns if k != "evidence"]
-        tds.append(str(r["evidence"]))
-        verdict_class = "verdict-" + r["verdict"].split()[0]
-        cells.append(f'<tr class="{verdict_class}">' + "".join(f"<td>{t}</td>" for t in tds) + "</tr>")
-    head = "".join(f"<th>{html.escape(k)}</th>" for k in table.columns)
-    return f'<table class="claims"><thead><tr>{head}</tr></thead><tbody>{"".join(cells)}</tbody></table>'
+        links = (f'<a href="{page}#{c.section}">{e(c.chapter)}</a>' + (f' · <a href="{page}#{c.figure}">figure</a>'
+                                                                      if c.figure else "")) if c.section else "—"
+        colour = _COLOURS[r["verdict"]]
+        rows = []
+        for k in r["comparisons"]:
+            if k["verdict"] == claims.NOT_MEASURED:
+                cells = [k["comparison"], "runs not finished yet", "", "", k["verdict"]]
+            elif "median query" in k["comparison"]:
+                cells = [k["comparison"], f"{k['diff']:.2f}×", "", "every query faster", k["verdict"]]
+            else:
+                d = 0 if c.unit == "labels" else 2
+                ci = f" [{number(k['low'], d)}, {number(k['high'], d)}]" if not pd.isna(k["low"]) else " (no interval)"
+                cells = [k["comparison"], f"{number(k['diff'], d)}{ci}", str(k["seeds"]), _RULE_WORDS[k["rule"]],
+                         k["verdict"]]
+            rows.append("<tr>" + "".join(f"<td>{e(x)}</td>" for x in cells) + "</tr>")
+        table = ("<table class='comparisons'><thead><tr><th>comparison</th><th>difference [95 % CI], "
+                 f"{e(c.unit)}</th><th>seeds</th><th>rule asks</th><th>verdict</th></tr></thead>"
+                 f"<tbody>{''.join(rows)}</tbody></table>") if rows else f"<p><em>{e(c.untestable)}</em></p>"
+        blocks.append(
+            f'<div class="claim" id="claim-{c.id}" style="border-left: 4px solid {colour}; padding-left: 0.8em; '
+            f'margin: 1.2em 0">'
+            f'<p><strong style="color: {colour}">{e(r["verdict"])}</strong> — <strong>{e(c.title)}</strong> '
+            f'<span style="color: #6e6e6e">({e(c.where)})</span> · evidence: {links}</p>'
+            f'<blockquote>“{e(c.quote)}”</blockquote><p><em>Tested as:</em> {e(c.reading)}</p>{table}</div>')
+    return "".join(blocks)
 
 
 def penalty_settings(evidence: dict) -> dict:
@@ -263,8 +259,7 @@ def summary(results: list, munjal: list, evidence: dict) -> dict:
                          f"— {out['supported_list']}. **{counts[claims.CONTRADICTED]} contradicted** — "
                          f"{out['contradicted_list']}. **{counts[claims.INCONCLUSIVE]} inconclusive at this scale** — "
                          f"{out['inconclusive_list']}. {counts[claims.NOT_TESTABLE]} not testable here, "
-                         f"{counts[claims.NOT_MEASURED]} not measured yet"
-                         + (f" ({out['not_measured_list']})" if counts[claims.NOT_MEASURED] else "") + ". Scale: "
+                         f"{counts[claims.NOT_MEASURED]} not measured yet (their runs are being computed). Scale: "
                          + scale + ".")
     return out
 
