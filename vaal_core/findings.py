@@ -67,7 +67,7 @@ def capacity_table(cap_rows: pd.DataFrame, base: pd.DataFrame, metric: str, vari
         to_vaal = stats.t_interval((a[m] - a["vaal"]).dropna())
         to_random = stats.t_interval((a[m] - a["random"]).dropna())
         auc_pool = cap_rows[(cap_rows["variant"] == v) & (cap_rows["metric"] == "sampler/disc_auc")]["value"].mean()
-        rows[v] = {"AUBC [95 % CI]": ci(*stats.t_interval(a[m].dropna())).lstrip("+"),
+        rows[v] = {"AUBC [95 % CI]": ci(*stats.t_interval(a[m].dropna()), signed=False),
                    "− book's VAAL [95 % CI]": ci(*to_vaal), "− Random [95 % CI]": ci(*to_random),
                    "D's AUC on the pool": f"{auc_pool:.3f}", "seeds": int(a[m].notna().sum())}
         if v != variants[0] and gap[0] < 0:

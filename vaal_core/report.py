@@ -134,12 +134,14 @@ def separation_verdict(auc_mean: float) -> str:
     return "did not separate"
 
 
-def ci(mean: float, lo: float, hi: float) -> str:
-    """"mean [lo, hi]" with signs, at 2 decimals or more where rounding would make an interval that
-    excludes 0 look as if it touched it; the mean alone where there is no interval (one seed)."""
+def ci(mean: float, lo: float, hi: float, signed: bool = True) -> str:
+    """"mean [lo, hi]" — with signs (a difference), at 2 decimals or more where rounding would make an
+    interval that excludes 0 look as if it touched it, or plain (a level, ``signed=False``); the mean alone
+    where there is no interval (one seed)."""
+    fmt = _signed if signed else (lambda x: f"{x:.2f}")
     if pd.isna(lo):
-        return _signed(mean)
-    return f"{_signed(mean)} [{_signed(lo)}, {_signed(hi)}]"
+        return fmt(mean)
+    return f"{fmt(mean)} [{fmt(lo)}, {fmt(hi)}]"
 
 
 def _signed(x: float, digits: int = 2) -> str:
@@ -194,7 +196,7 @@ def aubc_table(df: pd.DataFrame, metric: str, methods: list | None = None, refer
             continue
         a = stats.t_interval(per_seed[m].dropna())
         d = stats.t_interval((per_seed[m] - per_seed[reference]).dropna())
-        out[method_label(m)] = {f"AUBC{span} [95 % CI]": ci(*a).lstrip("+"),
+        out[method_label(m)] = {f"AUBC{span} [95 % CI]": ci(*a, signed=False),
                                 f"− {method_label(reference)} [95 % CI]": "reference" if m == reference else ci(*d),
                                 "beyond the seeds' spread": "" if m == reference else mark(d[1], d[2]),
                                 "seeds": int(per_seed[m].notna().sum())}
