@@ -20,6 +20,25 @@ from ..vaal import (
 from .base import Context, RegularisedLearner, Strategy, highest, register, separation
 
 
+def lowest_scored(strategy: Strategy, ctx: Context, score) -> torch.Tensor:
+    """Algorithm 2's pick for a discriminator-based sampler: ``score(positions)`` gives D's probability of
+    *labeled*; the ``budget`` unlabeled samples it scores lowest are picked, and what D achieved on the pool
+    (its AUC, labeled vs unlabeled) goes to ``strategy.info``."""
+    scores = score(ctx.unlabeled_idx)
+    strategy.info.update(separation(score(ctx.labeled_idx), scores))
+    return lowest(scores, ctx.unlabeled_idx, ctx.budget, ctx.generator)
+
+
+def autoencoder(ctx: Context):
+    """The ablations' β-VAE trained as an autoencoder on labeled ∪ unlabeled with Eq. (1) alone (no D in the
+    game): (vae, a fresh untrained D beside it, the training's losses)."""
+    cfg, st = ctx.exp.vaal, ctx.vae_images
+    vae, disc = build_vaal(cfg, st.images.shape[1], st.images.shape[-1], st.device)
+    stats = train_vaal(vae, None, st, ctx.labeled_idx, ctx.unlabeled_idx, cfg, ctx.generator,
+                       augment=ctx.exp.task.augment == "hflip", adversarial=False)
+    return vae, disc, stats
+
+
 @register("vaal",
           chapters=("classification", "segmentation", "ablation", "bias", "budget", "architecture", "capacity",
                     "timing"),
@@ -57,10 +76,7 @@ class VAALSampling(Strategy):
 
     def query(self, ctx: Context) -> torch.Tensor:
         bs = ctx.exp.vaal.score_batch_size
-        scores = discriminator_scores(self.vae, self.disc, ctx.vae_images, ctx.unlabeled_idx, bs)
-        self.info.update(separation(discriminator_scores(self.vae, self.disc, ctx.vae_images, ctx.labeled_idx, bs),
-                                    scores))
-        return lowest(scores, ctx.unlabeled_idx, ctx.budget, ctx.generator)
+        return lowest_scored(self, ctx, lambda idx: discriminator_scores(self.vae, self.disc, ctx.vae_images, idx, bs))
 
     def state_dict(self) -> dict:
         if self.vae is None:
@@ -108,9 +124,7 @@ class DiscriminatorOnly(Strategy):
 
     def query(self, ctx: Context) -> torch.Tensor:
         bs = ctx.exp.vaal.score_batch_size
-        scores = image_scores(self.disc, ctx.vae_images, ctx.unlabeled_idx, bs)
-        self.info.update(separation(image_scores(self.disc, ctx.vae_images, ctx.labeled_idx, bs), scores))
-        return lowest(scores, ctx.unlabeled_idx, ctx.budget, ctx.generator)
+        return lowest_scored(self, ctx, lambda idx: image_scores(self.disc, ctx.vae_images, idx, bs))
 
 
 @register("fixed_vae_dis",
@@ -129,10 +143,8 @@ class FixedVAEDiscriminator(Strategy):
 
     def fit(self, ctx: Context) -> None:
         cfg, st = ctx.exp.vaal, ctx.vae_images
-        self.vae, self.disc = build_vaal(cfg, st.images.shape[1], st.images.shape[-1], st.device)
+        self.vae, self.disc, vae_stats = autoencoder(ctx)
         aug = ctx.exp.task.augment == "hflip"
-        vae_stats = train_vaal(self.vae, None, st, ctx.labeled_idx, ctx.unlabeled_idx, cfg, ctx.generator,
-                               augment=aug, adversarial=False)
         self.vae.eval()  # frozen: BatchNorm statistics fixed too
         stats = train_discriminator(self.disc, st, ctx.labeled_idx, ctx.unlabeled_idx, cfg, ctx.generator,
                                     augment=aug, features=lambda x: self.vae.encode(x)[0])
@@ -140,10 +152,7 @@ class FixedVAEDiscriminator(Strategy):
 
     def query(self, ctx: Context) -> torch.Tensor:
         bs = ctx.exp.vaal.score_batch_size
-        scores = discriminator_scores(self.vae, self.disc, ctx.vae_images, ctx.unlabeled_idx, bs)
-        self.info.update(separation(discriminator_scores(self.vae, self.disc, ctx.vae_images, ctx.labeled_idx, bs),
-                                    scores))
-        return lowest(scores, ctx.unlabeled_idx, ctx.budget, ctx.generator)
+        return lowest_scored(self, ctx, lambda idx: discriminator_scores(self.vae, self.disc, ctx.vae_images, idx, bs))
 
 
 @register("vae_w2",
@@ -159,10 +168,7 @@ class VAEWasserstein(Strategy):
     (:func:`vaal.wasserstein_to_labeled`), and the farthest are picked."""
 
     def fit(self, ctx: Context) -> None:
-        cfg, st = ctx.exp.vaal, ctx.vae_images
-        self.vae, _ = build_vaal(cfg, st.images.shape[1], st.images.shape[-1], st.device)
-        stats = train_vaal(self.vae, None, st, ctx.labeled_idx, ctx.unlabeled_idx, cfg, ctx.generator,
-                           augment=ctx.exp.task.augment == "hflip", adversarial=False)
+        self.vae, _, stats = autoencoder(ctx)
         self.info = {"vae_trd": stats["vae_trd"]}
 
     def query(self, ctx: Context) -> torch.Tensor:
