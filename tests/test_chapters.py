@@ -30,7 +30,7 @@ def glued(notebook: Path) -> dict:
 
 
 def numbers(text: str) -> list:
-    return [float(x) for x in re.findall(r"[+-−]?\d+(?:\.\d+)?", text.replace("−", "-").replace(",", ""))]
+    return [float(x) for x in re.findall(r"[-+]?\d+(?:\.\d+)?", text.replace("−", "-").replace(",", ""))]
 
 
 @pytest.fixture(scope="module")
