@@ -78,6 +78,11 @@ def test_variant_curves_show_each_finished_variant_beside_the_others():
     assert len(vc.plot().axes) == 2
     assert variants.VariantCurves(r.iloc[:0], {"a": {}}, ["vaal"], "accuracy").curve_tables().empty
     assert vc.ranking(labels=False).loc["vaal", "ε=0"] == 73.0
+    # a setting that steps by other sizes (a larger budget): a blank where it has no point, never NaN
+    wide = pd.concat([r, hard.replace({"n_labeled": {200: 201}}).assign(variant="b")])
+    sides = variants.VariantCurves(wide, {"ε=0": {}, "b": {}}, ["vaal", "random"], "accuracy")
+    for table in (sides.curve_tables(), sides.competence()):
+        assert not table.isna().any().any() and (table == "").any().any()
 
 
 def test_timing_table_is_indexed_by_method_id_and_relabelled_for_display():

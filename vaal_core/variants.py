@@ -35,7 +35,9 @@ class VariantCurves:
     def _each(self, table, axis: int = 1) -> pd.DataFrame:
         if not self.variants:
             return pd.DataFrame()
-        return pd.concat({v: table(v) for v in self.variants}, axis=axis)
+        out = pd.concat({v: table(v) for v in self.variants}, axis=axis)
+        # side by side, a setting without a point at another's labeled size is a blank (the page says why)
+        return out.astype(object).where(out.notna(), "") if axis == 1 else out
 
     def curve_tables(self) -> pd.DataFrame:
         """:func:`curve_table` (mean ± std per labeled fraction) per variant, as column groups."""
