@@ -51,6 +51,17 @@ def test_comparisons_without_their_baseline_say_so():
         assert "Random has no finished run yet" in table.iloc[0, 0]
     assert report.present(r, ["coreset", "vaal", "random"]) == ["vaal"]
     assert "(1 run)" in report.curve_table(r, "accuracy").iloc[0, 0]
+    both = pd.concat([r, r.assign(method="random")])
+    assert "no labeled fraction above 20 %" in report.aubc_table(both, "accuracy", above=0.2).iloc[0, 0]
+    one_seed = report.aubc_table(both, "accuracy")  # one seed: the levels without an interval, no NaN
+    assert not one_seed.astype(str).apply(lambda c: c.str.contains("nan", case=False)).any().any()
+
+
+def test_a_shown_table_is_blank_where_it_has_no_value():
+    t = pd.DataFrame({"low": [1.5, float("nan")], "n": [3, 4]}, index=["a", "b"])
+    shown = report.shown(t)
+    assert shown.loc["b", "low"] == "" and shown.loc["a", "low"] == 1.5 and shown.loc["b", "n"] == 4
+    assert report.shown(None) is None
 
 
 def test_variant_curves_show_each_finished_variant_beside_the_others():

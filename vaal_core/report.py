@@ -190,6 +190,10 @@ def aubc_table(df: pd.DataFrame, metric: str, methods: list | None = None, refer
         return _not_yet(reference)
     per_seed = stats.aubc_per_seed(df, metric, above=above).unstack("method")
     span = "" if above is None else f" (fractions above {100 * above:g} %)"
+    if per_seed.isna().all().all():
+        above_words = "" if above is None else f" above {100 * above:g} %"
+        return pd.DataFrame({"": [f"no labeled fraction{above_words} that every run has: no area to compare"]},
+                            index=[""])
     out = {}
     for m in methods or sorted(per_seed.columns):
         if m not in per_seed:
@@ -215,6 +219,14 @@ def learner_gain(df: pd.DataFrame, metric: str, pairs: dict) -> pd.DataFrame:
             out[method_label(plain)] = {"regularised − plain AUBC [95 % CI]": ci(*d),
                                         "beyond the seeds' spread": mark(d[1], d[2]), "seeds": len(diff)}
     return pd.DataFrame(out).T
+
+
+def shown(table: pd.DataFrame | None) -> pd.DataFrame | None:
+    """What a page shows of a table: its cells as they are, a blank where there is no value (no interval
+    with one seed, no paper number for a method, no AUC of a set against itself); the page says which."""
+    if table is None:
+        return None
+    return table.astype(object).where(table.notna(), "")
 
 
 def blank(value) -> str:
