@@ -224,6 +224,10 @@ def _numbers(r: dict, verdict: Optional[str] = None) -> str:
     return "; ".join(out)
 
 
+def _seeds(n: int) -> str:
+    return f"{n} seed" if n == 1 else f"{n} seeds"
+
+
 def summary(results: list, munjal: list, evidence: dict) -> dict:
     """What the report and the book's first page say about the claims, every number computed: the
     verdict counts, the claims by verdict with their numbers, and the scale the book ran at."""
@@ -239,9 +243,9 @@ def summary(results: list, munjal: list, evidence: dict) -> dict:
     e, s = cls.exp, seg.exp
     name = _NAMES.get(cls.prep.dataset.name, cls.prep.dataset.name)
     scale = (f"{name} (a pool of {cls.prep.pool_size:,} training images, the "
-             f"{len(cls.prep.test_targets):,}-image test set, {len(e.seeds)} seeds, VGG16 at {_frac(e.task.width)} "
+             f"{len(cls.prep.test_targets):,}-image test set, {_seeds(len(e.seeds))}, VGG16 at {_frac(e.task.width)} "
              f"of the paper's width) and {seg.prep.pool_size:,} generated {s.data.image_size}×{s.data.image_size} "
-             f"street scenes ({len(s.seeds)} seeds, DRN at {_frac(s.task.width)}), VAE at {_frac(e.vaal.width)}, "
+             f"street scenes ({_seeds(len(s.seeds))}, DRN at {_frac(s.task.width)}), VAE at {_frac(e.vaal.width)}, "
              f"on a CPU")
     names = {claims.SUPPORTED: "n_supported", claims.CONTRADICTED: "n_contradicted",
              claims.INCONCLUSIVE: "n_inconclusive", claims.NOT_MEASURED: "n_not_measured",
