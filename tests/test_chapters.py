@@ -69,6 +69,9 @@ def test_the_report_counts_add_up(executed):
     assert int(g["n_claims"][1]) == len(claims.CLAIMS) == sum(counts.values())
     verdict = g["finds"][1]
     assert f"{counts['n_supported']} supported" in verdict and f"{counts['n_contradicted']} contradicted" in verdict
+    for key, n in (("supported_list", "n_supported"), ("contradicted_list", "n_contradicted"),
+                   ("inconclusive_list", "n_inconclusive"), ("not_measured_list", "n_not_measured")):
+        assert g[key][1].count("*") == 2 * counts[n], f"{key} lists other claims than the {counts[n]} it counts"
     assert 0 <= int(g["vaal_wins"][1]) and 0 <= int(g["vaal_losses"][1])
     assert int(g["n_settings"][1]) >= 0 and g["margin"][1] == f"{claims.MARGIN:g}"
 

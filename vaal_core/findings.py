@@ -75,7 +75,7 @@ def capacity_table(cap_rows: pd.DataFrame, base: pd.DataFrame, metric: str, vari
             moved = "does not change it" if mark(to_vaal[1], to_vaal[2]) == "" else \
                 f"closes {100 * closed:.0f} % of it" if to_vaal[0] > 0 else "widens it"
             texts.append(f"*{v}*: {ci(*to_vaal)} AUBC points against the book's VAAL, {ci(*to_random)} against "
-                         f"Random — VAAL's gap to Random ({ci(*gap)}) it {moved}")
+                         f"Random — it {moved}, VAAL's gap to Random ({ci(*gap)})")
     return pd.DataFrame(rows).T, ("; ".join(texts) + ".") if texts else ""
 
 

@@ -234,7 +234,9 @@ def summary(results: list, munjal: list, evidence: dict) -> dict:
     counts = claims.verdict_counts(r["verdict"] for r in results)
 
     def titled(verdict, numbers=True):
-        items = [r for r in results + munjal if r["verdict"] == verdict]
+        # the paper's claims only, so that each list has as many items as its count (Munjal et al.'s
+        # question has its own sentence)
+        items = [r for r in results if r["verdict"] == verdict]
         only = verdict if verdict == claims.CONTRADICTED else None  # a contradicted claim: the failing comparisons
         return "; ".join(f"*{r['claim'].title}*" + (f" ({_numbers(r, only)})" if numbers and _numbers(r, only) else "")
                          for r in items) or "none"
@@ -263,8 +265,13 @@ def summary(results: list, munjal: list, evidence: dict) -> dict:
                          f"— {out['supported_list']}. **{counts[claims.CONTRADICTED]} contradicted** — "
                          f"{out['contradicted_list']}. **{counts[claims.INCONCLUSIVE]} inconclusive at this scale** — "
                          f"{out['inconclusive_list']}. {counts[claims.NOT_TESTABLE]} not testable here, "
-                         f"{counts[claims.NOT_MEASURED]} not measured yet (their runs are being computed). Scale: "
-                         + scale + ".")
+                         f"{counts[claims.NOT_MEASURED]} not measured yet (their runs are being computed).")
+    if munjal:
+        out["munjal_md"] = ("Munjal et al.'s question, with every method's learner regularised: "
+                            + "; ".join(f"*{r['claim'].title}* — {r['verdict']}"
+                                        + (f" ({_numbers(r)})" if _numbers(r) else "") for r in munjal) + ".")
+        out["verdict_md"] += " " + out["munjal_md"]
+    out["verdict_md"] += " Scale: " + scale + "."
     return out
 
 
