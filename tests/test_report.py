@@ -94,6 +94,11 @@ def test_variant_curves_show_each_finished_variant_beside_the_others():
     sides = variants.VariantCurves(wide, {"ε=0": {}, "b": {}}, ["vaal", "random"], "accuracy")
     for table in (sides.curve_tables(), sides.competence()):
         assert not table.isna().any().any() and (table == "").any().any()
+    # a setting whose reference has no finished run yet: its row says so, the other cells are blank, never NaN
+    early = pd.concat([r, base[base["method"] == "vaal"].assign(variant="ε=10%")])
+    groups = variants.VariantCurves(early, {"ε=0": {}, "ε=10%": {}}, ["vaal", "random"], "accuracy").aubc()
+    assert not groups.isna().any().any()
+    assert groups.loc["ε=10%"].iloc[0].str.contains("Random has no finished run yet").any()
 
 
 def test_timing_table_is_indexed_by_method_id_and_relabelled_for_display():

@@ -36,8 +36,9 @@ class VariantCurves:
         if not self.variants:
             return pd.DataFrame()
         out = pd.concat({v: table(v) for v in self.variants}, axis=axis)
-        # side by side, a setting without a point at another's labeled size is a blank (the page says why)
-        return out.astype(object).where(out.notna(), "") if axis == 1 else out
+        # a blank where a setting has no value: side by side, no point at another's labeled size; as row
+        # groups, the columns of a setting whose reference has no finished run yet (its row says so)
+        return out.astype(object).where(out.notna(), "")
 
     def curve_tables(self) -> pd.DataFrame:
         """:func:`curve_table` (mean ± std per labeled fraction) per variant, as column groups."""
