@@ -72,10 +72,11 @@ def capacity_table(cap_rows: pd.DataFrame, base: pd.DataFrame, metric: str, vari
                    "D's AUC on the pool": f"{auc_pool:.3f}", "seeds": int(a[m].notna().sum())}
         if v != variants[0] and gap[0] < 0:
             closed = -to_vaal[0] / gap[0]
-            moved = "does not change it" if mark(to_vaal[1], to_vaal[2]) == "" else \
-                f"closes {100 * closed:.0f} % of it" if to_vaal[0] > 0 else "widens it"
+            what = f"VAAL's gap to Random ({ci(*gap)})"
+            moved = f"leaves {what} as it is" if mark(to_vaal[1], to_vaal[2]) == "" else \
+                f"closes {100 * closed:.0f} % of {what}" if to_vaal[0] > 0 else f"widens {what}"
             texts.append(f"*{v}*: {ci(*to_vaal)} AUBC points against the book's VAAL, {ci(*to_random)} against "
-                         f"Random — it {moved}, VAAL's gap to Random ({ci(*gap)})")
+                         f"Random — it {moved}")
     return pd.DataFrame(rows).T, ("; ".join(texts) + ".") if texts else ""
 
 

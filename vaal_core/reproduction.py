@@ -261,17 +261,19 @@ def summary(results: list, munjal: list, evidence: dict) -> dict:
     out["not_measured_list"] = titled(claims.NOT_MEASURED, numbers=False)
     out["scale"] = scale
     out["munjal_points"] = claims.munjal_points(reference.reference_points("cifar10")) or "none stated"
-    out["verdict_md"] = (f"Of the paper's {len(results)} claims tested here: **{counts[claims.SUPPORTED]} supported** "
-                         f"— {out['supported_list']}. **{counts[claims.CONTRADICTED]} contradicted** — "
-                         f"{out['contradicted_list']}. **{counts[claims.INCONCLUSIVE]} inconclusive at this scale** — "
-                         f"{out['inconclusive_list']}. {counts[claims.NOT_TESTABLE]} not testable here, "
-                         f"{counts[claims.NOT_MEASURED]} not measured yet (their runs are being computed).")
+    out["verdict_md"] = (f"Of the paper's {len(results)} claims tested here:\n\n"
+                         f"- **{counts[claims.SUPPORTED]} supported** — {out['supported_list']}.\n"
+                         f"- **{counts[claims.CONTRADICTED]} contradicted** — {out['contradicted_list']}.\n"
+                         f"- **{counts[claims.INCONCLUSIVE]} inconclusive at this scale** — "
+                         f"{out['inconclusive_list']}.\n"
+                         f"- {counts[claims.NOT_TESTABLE]} not testable here, {counts[claims.NOT_MEASURED]} not "
+                         f"measured yet (their runs are being computed).\n")
     if munjal:
-        out["munjal_md"] = ("Munjal et al.'s question, with every method's learner regularised: "
-                            + "; ".join(f"*{r['claim'].title}* — {r['verdict']}"
-                                        + (f" ({_numbers(r)})" if _numbers(r) else "") for r in munjal) + ".")
-        out["verdict_md"] += " " + out["munjal_md"]
-    out["verdict_md"] += " Scale: " + scale + "."
+        out["munjal_md"] = ("Munjal et al.'s question, with every method's learner regularised:\n\n"
+                            + "".join(f"- *{r['claim'].title}* — {r['verdict']}"
+                                      + (f" ({_numbers(r)})" if _numbers(r) else "") + ".\n" for r in munjal))
+        out["verdict_md"] += "\n" + out["munjal_md"]
+    out["finds_md"] = out["verdict_md"] + "\nScale: " + scale + ".\n"
     return out
 
 
