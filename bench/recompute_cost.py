@@ -2,10 +2,12 @@
 
 The stored seconds (``wall_s`` of every cycle, ``python -m vaal_core.catalog cost``) were measured on the
 machines that computed the runs, some of them with more worker processes than cores. This script
-recomputes the first cycle of one run of each kind — each (data set, architecture, method) of the book's
-store — into a scratch store, in single-threaded workers (``--workers``, one per core), and scales every
-stored run of that kind by the ratio of the recomputed first cycle's seconds to the mean stored first
-cycle of the kind. Writes
+recomputes the first cycle of one run of each kind — each (data set, architecture, method, the settings
+the method declares: the capacity check's wider VAE is a kind of its own) of the book's store — into a
+scratch store, in single-threaded workers (``--workers``, one per core, on an otherwise idle machine), and
+scales every stored run of that kind by the ratio of the recomputed first cycle's seconds to the mean
+stored first cycle of the kind. A run not finished yet counts with its stored cycles and the estimate for
+the rest (``catalog.with_left``; the ``estimated`` column counts those runs). Writes
 ``results/tables/recompute-cost/kinds.csv`` (per kind: the ratio) and ``chapters.csv`` (per chapter: the
 stored worker hours, the estimate for this machine, and the wall hours with that many workers), and
 prints both. An estimate, not a recomputation: it assumes a run's later cycles scale like its first.
@@ -22,20 +24,24 @@ from pathlib import Path
 import pandas as pd
 
 OUT = "results/tables/recompute-cost"
+# one kind of run: its data set, architecture, method and the settings the method declares (catalog.stored_runs)
+KIND = ["dataset", "arch", "method", "settings"]
 
 
 def stored_runs(results_dir: str = "results") -> pd.DataFrame:
-    """Every run of the book's store once (``catalog.stored_runs``), with its stored seconds in all and in
-    its first cycle; every run must have stored its first cycle."""
+    """Every run of the book's store once (``catalog.stored_runs``), with its stored seconds — those of a
+    run not finished yet completed by the estimate for its missing cycles (``catalog.with_left``) — and
+    those of its first cycle (NaN while it has none). Fails when a kind has no stored cycle at all."""
     from vaal_core import catalog
 
-    runs = catalog.stored_runs(results_dir=results_dir)
-    gone = runs[runs["cycle0_s"].isna()]
+    runs = catalog.with_left(catalog.stored_runs(results_dir=results_dir))
+    gone = runs[runs["left_s"].isna()]
     if len(gone):
         r = gone.iloc[0]
-        raise RuntimeError(f"run {r.key} ({r.chapter}, {r.method}, seed {r.seed}) is not stored: "
-                           "compute the store first")
-    return runs.rename(columns={"seconds": "stored_s", "cycle0_s": "stored_cycle0_s"})
+        raise RuntimeError(f"no run of {r.method} on {r.dataset}/{r.arch} (settings {r.settings}) has a stored "
+                           f"cycle: compute one of its runs first (e.g. {r.key}, {r.chapter}, seed {r.seed})")
+    runs["estimated"] = runs["done"] < runs["cycles"]
+    return runs.assign(stored_s=runs["seconds"] + runs["left_s"]).rename(columns={"cycle0_s": "stored_cycle0_s"})
 
 
 def _first_cycle(exp, method: str, seed: int, scratch: str) -> float:
@@ -57,12 +63,14 @@ def _first_cycle(exp, method: str, seed: int, scratch: str) -> float:
 def estimate(runs: pd.DataFrame, kinds: pd.DataFrame, workers: int) -> pd.DataFrame:
     """Per chapter: stored worker hours, the estimate for this machine (each run's stored seconds × its
     kind's ratio) and the wall hours with ``workers`` single-threaded workers."""
-    r = runs.merge(kinds[["dataset", "arch", "method", "ratio"]], on=["dataset", "arch", "method"], how="left")
+    r = runs.merge(kinds[[*KIND, "ratio"]], on=KIND, how="left")
     if r["ratio"].isna().any():
         raise ValueError("a run's kind was not measured")
     r["here_s"] = r["stored_s"] * r["ratio"]
-    g = r.groupby("chapter", sort=False).agg(runs=("key", "size"), stored_worker_h=("stored_s", "sum"),
-                                             here_worker_h=("here_s", "sum"))
+    if "estimated" not in r:
+        r["estimated"] = False
+    g = r.groupby("chapter", sort=False).agg(runs=("key", "size"), estimated=("estimated", "sum"),
+                                             stored_worker_h=("stored_s", "sum"), here_worker_h=("here_s", "sum"))
     g[["stored_worker_h", "here_worker_h"]] /= 3600
     g.loc["all"] = g.sum()
     g[f"here_wall_h ({workers} workers)"] = g["here_worker_h"] / workers
@@ -77,10 +85,10 @@ def main(argv=None):
     args = ap.parse_args(argv)
 
     runs = stored_runs()
-    kind = ["dataset", "arch", "method"]
+    kind = KIND
     # the ratio's denominator is the kind's mean stored first cycle: one run's own may have shared its core
     runs["kind_cycle0_s"] = runs.groupby(kind)["stored_cycle0_s"].transform("mean")
-    first = runs.sort_values("seed").drop_duplicates(kind)
+    first = runs[runs["stored_cycle0_s"].notna()].sort_values("seed").drop_duplicates(kind)
     scratch = str(Path(args.scratch).resolve())
     t0 = time.perf_counter()
     with cf.ProcessPoolExecutor(args.workers, mp_context=multiprocessing.get_context("spawn")) as pool:
@@ -89,7 +97,8 @@ def main(argv=None):
         for f in cf.as_completed(futures):
             r = futures[f]
             s = f.result()
-            measured.append({"dataset": r.dataset, "arch": r.arch, "method": r.method, "seed": r.seed,
+            measured.append({"dataset": r.dataset, "arch": r.arch, "method": r.method, "settings": r.settings,
+                             "seed": r.seed,
                              "stored_cycle0_s": r.stored_cycle0_s, "kind_cycle0_s": r.kind_cycle0_s,
                              "here_cycle0_s": s, "ratio": s / r.kind_cycle0_s})
             print(f"{r.dataset}/{r.arch}/{r.method}: cycle 0 {s:.1f} s here, {r.stored_cycle0_s:.1f} s stored "

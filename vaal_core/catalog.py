@@ -17,6 +17,8 @@ back. This module knows which runs each chapter's preset asks for, so that
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import sys
 import time
 from pathlib import Path
@@ -104,35 +106,48 @@ def stored_runs(chapters=None, preset: str = "book", results_dir: Optional[str] 
     """Every run the chapters ask for, once (a run shared with an earlier chapter counts for the first):
     its chapter, method, seed, key and experiment, its data set and architecture, its cycles and how many
     have finished, and the stored seconds (``wall_s``) in all, per cycle on average and of its first cycle
-    (NaN while none is stored)."""
+    (NaN while none is stored); ``settings``, a short hash of the settings sections the method declares
+    (runs of one method that differ there, e.g. the capacity check's wider VAE, cost differently)."""
     store = ResultsStore(resolve_results_dir(results_dir or "results"))
     seen, runs = set(), []
     for ch in chapters or CHAPTERS:
         for exp, m, s in chapter_jobs(ch, preset, results_dir):
-            key = run_key(exp, m, s)[0]
+            key, hashed = run_key(exp, m, s)
             if key in seen:
                 continue
             seen.add(key)
+            declared = {k: hashed[k] for k in ("vaal", "strategies", "regularised") if k in hashed}
+            settings = hashlib.sha1(json.dumps(declared, sort_keys=True, default=str).encode()).hexdigest()[:8]
             rows = store.rows(key).drop_duplicates("cycle")
             last = last_cycle(exp, m)
             first = rows.loc[rows["cycle"] == 0, "wall_s"]
             runs.append({"chapter": ch, "method": m, "seed": s, "key": key, "exp": exp, "dataset": exp.data.dataset,
-                         "arch": exp.task.arch, "cycles": last + 1, "done": len(store.finished_cycles(key, last)),
+                         "arch": exp.task.arch, "settings": settings, "cycles": last + 1,
+                         "done": len(store.finished_cycles(key, last)),
                          "seconds": float(rows["wall_s"].sum()), "per_cycle": rows["wall_s"].mean(),
                          "cycle0_s": float(first.iloc[0]) if len(first) else float("nan")})
     return pd.DataFrame(runs)
+
+
+def with_left(runs: pd.DataFrame) -> pd.DataFrame:
+    """:func:`stored_runs` with ``left_s``: each run's missing cycles at the mean stored seconds per cycle
+    of the runs of its kind (method, data set, architecture, declared settings) that have any; NaN where
+    no run of the kind has one."""
+    kind = ["method", "dataset", "arch", "settings"]
+    rate = runs[runs["done"] > 0].groupby(kind)["per_cycle"].mean()
+    r = runs.copy()
+    r["left_s"] = [(c - d) * rate.get(k, float("nan")) if d < c else 0.0
+                   for k, c, d in zip(r[kind].itertuples(index=False, name=None), r["cycles"], r["done"])]
+    return r
 
 
 def cost(chapters=None, preset: str = "book", results_dir: Optional[str] = None) -> pd.DataFrame:
     """Per chapter: its runs (a run shared with an earlier chapter counts for the first), how many have
     finished, the worker seconds they took (the stored ``wall_s`` of every cycle: one single-threaded
     worker each, slower when more workers than cores ran) and an estimate for the rest — each missing
-    cycle at the mean seconds per cycle of the finished runs of the same method on the same data set and
-    architecture (runs without such a rate are counted in ``left_unestimated``)."""
-    r = stored_runs(chapters, preset, results_dir)
-    rate = r[r["done"] > 0].groupby(["method", "dataset", "arch"])["per_cycle"].mean()
-    r["left_s"] = [(c - d) * rate.get((m, ds, a), float("nan")) if d < c else 0.0
-                   for m, ds, a, c, d in zip(r["method"], r["dataset"], r["arch"], r["cycles"], r["done"])]
+    cycle at the mean seconds per cycle of the stored runs of its kind (:func:`with_left`; runs without
+    such a rate are counted in ``left_unestimated``)."""
+    r = with_left(stored_runs(chapters, preset, results_dir))
     r["finished"] = r["done"] == r["cycles"]
     r["unestimated"] = r["left_s"].isna()
     out = r.groupby("chapter", sort=False).agg(
