@@ -33,6 +33,7 @@ from .keys import run_key
 from .loop import prepare
 from .results import ResultsStore, resolve_results_dir
 from .runtime import resolve_device
+from .strategies import strategy_class
 from .timing import run_timing, timing_key
 
 # In the order they are computed; each with whether its chapter draws the full-data bound.
@@ -116,7 +117,8 @@ def stored_runs(chapters=None, preset: str = "book", results_dir: Optional[str] 
             if key in seen:
                 continue
             seen.add(key)
-            declared = {k: hashed[k] for k in ("vaal", "strategies", "regularised") if k in hashed}
+            sections = () if m == "full" else (*strategy_class(m).settings, "source")  # source: one's own method
+            declared = {k: hashed[k] for k in sections if k in hashed}
             settings = hashlib.sha1(json.dumps(declared, sort_keys=True, default=str).encode()).hexdigest()[:8]
             rows = store.rows(key).drop_duplicates("cycle")
             last = last_cycle(exp, m)

@@ -235,7 +235,7 @@ def summary(results: list, munjal: list, evidence: dict) -> dict:
 
     def titled(verdict, numbers=True):
         # the paper's claims only, so that each list has as many items as its count (Munjal et al.'s
-        # question has its own sentence)
+        # question has its own list)
         items = [r for r in results if r["verdict"] == verdict]
         only = verdict if verdict == claims.CONTRADICTED else None  # a contradicted claim: the failing comparisons
         return "; ".join(f"*{r['claim'].title}*" + (f" ({_numbers(r, only)})" if numbers and _numbers(r, only) else "")
