@@ -101,6 +101,25 @@ def test_variant_curves_show_each_finished_variant_beside_the_others():
     assert groups.loc["ε=10%"].iloc[0].str.contains("Random has no finished run yet").any()
 
 
+def test_a_variant_grid_names_each_bound_only_where_the_settings_bounds_differ():
+    from vaal_core import plots
+
+    rows = pd.DataFrame({"method": ["vaal"] * 2, "seed": [0, 0], "n_labeled": [100, 150],
+                         "labeled_fraction": [0.1, 0.15], "metric": ["accuracy"] * 2, "value": [70.0, 72.0]})
+
+    def bound(key, value):
+        return pd.DataFrame({"method": ["full"], "key": [key], "metric": ["accuracy"], "value": [value]})
+
+    def legend(bounds):
+        fig = plots.variant_grid({"a": rows, "b": rows}, "accuracy", ["vaal"], bounds)
+        return [t.get_text() for t in fig.legends[0].get_texts()]
+
+    assert [t for t in legend({"a": bound("k1", 90.0), "b": bound("k1", 90.0)}) if "full" in t] == \
+        ["full data = 90.00 ± 0.00"]  # one bound shared by both settings: one entry
+    assert [t for t in legend({"a": bound("k1", 90.0), "b": bound("k2", 80.0)}) if "full" in t] == \
+        ["full data, a = 90.00 ± 0.00", "full data, b = 80.00 ± 0.00"]
+
+
 def test_timing_table_is_indexed_by_method_id_and_relabelled_for_display():
     table = pd.DataFrame({"method": ["floor", "vaal", "coreset"], "median_s": [1.0, 2.0, 8.0],
                           "x_floor": [1.0, 2.0, 8.0]})

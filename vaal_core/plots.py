@@ -34,9 +34,12 @@ def variant_grid(curves: dict, metric: str, methods: Optional[list] = None, boun
     ``curves`` maps each variant's label to its rows, ``bounds`` to its own full-data bound's rows (the
     bound of that setting: ResNet18's for ResNet18, the noisy labels' under a noisy oracle)."""
     fig, axes = plt.subplots(1, len(curves), figsize=(4.6 * len(curves), 4.4), sharey=True, squeeze=False)
+    bounds = bounds or {}
+    keys = {tuple(b["key"].unique()) if "key" in b else None for b in bounds.values() if b is not None and len(b)}
     for ax, (label, df) in zip(axes[0], curves.items()):
-        curve_plot(df, metric, methods, upper=(bounds or {}).get(label), ax=ax, title=label, seeds=seeds,
-                   legend=False)
+        # the legend names a bound's setting where the panels' bounds differ (ResNet18's, a noise rate's)
+        curve_plot(df, metric, methods, upper=bounds.get(label), ax=ax, title=label, seeds=seeds, legend=False,
+                   upper_label=f"full data, {label}" if len(keys) > 1 else "full data")
     _legend_below(fig, axes[0])
     return fig
 
