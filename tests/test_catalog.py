@@ -141,3 +141,18 @@ def test_the_numerics_fingerprint_is_stable_and_sees_a_different_kernel():
     finally:
         runtime._fingerprint.cache_clear()
     assert other != a
+
+
+def test_a_setting_whose_methods_all_train_the_regularised_learner_has_that_learners_bound():
+    noise = presets.resolve("noise", "book")
+    cls = presets.resolve("classification", "book")
+    bound = jobs.bound_experiment(noise)
+    assert bound.task == config.regularised_task(noise) and bound.task != noise.task
+    assert keys.run_key(bound, "full", 0)[0] != keys.run_key(cls, "full", 0)[0]
+    # a chapter with the book's learner among its methods keeps its bound, and its committed key
+    assert jobs.bound_experiment(cls) is cls
+    noisy = config.with_overrides(noise, noise.variants["ε=30%"])
+    assert jobs.bound_experiment(noisy).loop.noise_rate == 0.3
+    listed = {keys.run_key(e, m, s)[0] for e, m, s in catalog.chapter_jobs("noise") if m == "full"}
+    assert listed == {keys.run_key(jobs.bound_experiment(config.with_overrides(noise, over)), "full", s)[0]
+                      for over in noise.variants.values() for s in noise.seeds}

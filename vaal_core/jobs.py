@@ -5,6 +5,7 @@ core, or one per visible GPU, the longest first. A single run is :mod:`loop`'s; 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import subprocess
@@ -15,7 +16,7 @@ from typing import Optional
 import pandas as pd
 import torch
 
-from .config import Experiment, with_overrides
+from .config import Experiment, regularised_task, with_overrides
 from .keys import run_key
 from .loop import Prepared, prepare, run_method, run_upper_bound
 from .results import ResultsStore, RunLocked, resolve_results_dir
@@ -214,7 +215,8 @@ def run_progress(exp: Experiment, variants: dict, upper_bound: bool = True,
     results = ResultsStore(resolve_results_dir(exp.results_dir))
     out, seen = [], set()
     runs = [(label, e, m, s) for label, e in exps.items() for s in e.seeds for m in e.methods]
-    runs += [(label, e, "full", s) for label, e in exps.items() for s in exp.seeds] if upper_bound else []
+    runs += [(label, bound_experiment(e), "full", s) for label, e in exps.items() for s in exp.seeds] \
+        if upper_bound else []
     for label, e, m, s in runs:
         key = run_key(e, m, s)[0]
         n = 1 if m == "full" else e.sizes(pool_size)["cycles"]
@@ -225,6 +227,16 @@ def run_progress(exp: Experiment, variants: dict, upper_bound: bool = True,
     return pd.DataFrame(out)
 
 
+def bound_experiment(e: Experiment) -> Experiment:
+    """The experiment a setting's full-data bound trains: the setting itself, or — where every method of it
+    trains the regularised learner (the book's noise chapter) — the setting with that learner
+    (``regularised.task`` applied to ``task``), so that the bound is of the learner the curves use. The
+    bound's key follows (it hashes ``task``); the other chapters' bounds keep theirs."""
+    if e.methods and all("regularised" in strategy_class(m).settings for m in e.methods):
+        return with_overrides(e, {"task": dataclasses.asdict(regularised_task(e))})
+    return e
+
+
 def variant_jobs(exp: Experiment, variants: dict, upper_bound: bool = True) -> tuple[dict, list]:
     """The experiments of ``variants`` (label → overrides; {} is ``exp`` itself) and the jobs
     (experiment, method, seed) that :func:`run_variants` runs for them, each run once (variants share
@@ -233,7 +245,7 @@ def variant_jobs(exp: Experiment, variants: dict, upper_bound: bool = True) -> t
     exps = {label: (with_overrides(exp, over) if over else exp) for label, over in variants.items()}
     jobs = [(e, m, s) for e in exps.values() for s in e.seeds for m in e.methods]
     if upper_bound:
-        jobs += [(e, "full", s) for e in exps.values() for s in exp.seeds]
+        jobs += [(bound_experiment(e), "full", s) for e in exps.values() for s in exp.seeds]
     seen, unique = set(), []
     for e, m, s in jobs:
         key = run_key(e, m, s)[0]
