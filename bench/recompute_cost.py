@@ -24,8 +24,6 @@ from pathlib import Path
 import pandas as pd
 
 OUT = "results/tables/recompute-cost"
-# one kind of run: its data set, architecture, method and the settings the method declares (catalog.stored_runs)
-KIND = ["dataset", "arch", "method", "settings"]
 
 
 def stored_runs(results_dir: str = "results") -> pd.DataFrame:
@@ -61,14 +59,15 @@ def _first_cycle(exp, method: str, seed: int, scratch: str) -> float:
 
 
 def estimate(runs: pd.DataFrame, kinds: pd.DataFrame, workers: int) -> pd.DataFrame:
-    """Per chapter: stored worker hours, the estimate for this machine (each run's stored seconds × its
-    kind's ratio) and the wall hours with ``workers`` single-threaded workers."""
+    """Per chapter: its runs, how many of them are partly estimated (``estimated``), stored worker hours,
+    the estimate for this machine (each run's stored seconds × its kind's ratio) and the wall hours with
+    ``workers`` single-threaded workers."""
+    from vaal_core.catalog import KIND
+
     r = runs.merge(kinds[[*KIND, "ratio"]], on=KIND, how="left")
     if r["ratio"].isna().any():
         raise ValueError("a run's kind was not measured")
     r["here_s"] = r["stored_s"] * r["ratio"]
-    if "estimated" not in r:
-        r["estimated"] = False
     g = r.groupby("chapter", sort=False).agg(runs=("key", "size"), estimated=("estimated", "sum"),
                                              stored_worker_h=("stored_s", "sum"), here_worker_h=("here_s", "sum"))
     g[["stored_worker_h", "here_worker_h"]] /= 3600
@@ -84,8 +83,9 @@ def main(argv=None):
     ap.add_argument("--out", default=OUT)
     args = ap.parse_args(argv)
 
+    from vaal_core.catalog import KIND as kind
+
     runs = stored_runs()
-    kind = KIND
     # the ratio's denominator is the kind's mean stored first cycle: one run's own may have shared its core
     runs["kind_cycle0_s"] = runs.groupby(kind)["stored_cycle0_s"].transform("mean")
     first = runs[runs["stored_cycle0_s"].notna()].sort_values("seed").drop_duplicates(kind)

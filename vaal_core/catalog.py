@@ -17,8 +17,6 @@ back. This module knows which runs each chapter's preset asks for, so that
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
 import sys
 import time
 from pathlib import Path
@@ -29,7 +27,7 @@ import pandas as pd
 from . import presets
 from .config import Experiment
 from .jobs import run_jobs, run_variants, variant_jobs
-from .keys import run_key
+from .keys import content_hash, run_key
 from .loop import prepare
 from .results import ResultsStore, resolve_results_dir
 from .runtime import resolve_device
@@ -119,27 +117,30 @@ def stored_runs(chapters=None, preset: str = "book", results_dir: Optional[str] 
             seen.add(key)
             sections = () if m == "full" else (*strategy_class(m).settings, "source")  # source: one's own method
             declared = {k: hashed[k] for k in sections if k in hashed}
-            settings = hashlib.sha1(json.dumps(declared, sort_keys=True, default=str).encode()).hexdigest()[:8]
             rows = store.rows(key).drop_duplicates("cycle")
             last = last_cycle(exp, m)
             first = rows.loc[rows["cycle"] == 0, "wall_s"]
             runs.append({"chapter": ch, "method": m, "seed": s, "key": key, "exp": exp, "dataset": exp.data.dataset,
-                         "arch": exp.task.arch, "settings": settings, "cycles": last + 1,
+                         "arch": exp.task.arch, "settings": content_hash(declared, 8), "cycles": last + 1,
                          "done": len(store.finished_cycles(key, last)),
                          "seconds": float(rows["wall_s"].sum()), "per_cycle": rows["wall_s"].mean(),
                          "cycle0_s": float(first.iloc[0]) if len(first) else float("nan")})
     return pd.DataFrame(runs)
 
 
+# One kind of run, for what a run costs: its method, data set, architecture and the settings the method
+# declares (stored_runs' ``settings``)
+KIND = ["method", "dataset", "arch", "settings"]
+
+
 def with_left(runs: pd.DataFrame) -> pd.DataFrame:
     """:func:`stored_runs` with ``left_s``: each run's missing cycles at the mean stored seconds per cycle
     of the runs of its kind (method, data set, architecture, declared settings) that have any; NaN where
     no run of the kind has one."""
-    kind = ["method", "dataset", "arch", "settings"]
-    rate = runs[runs["done"] > 0].groupby(kind)["per_cycle"].mean()
+    rate = runs[runs["done"] > 0].groupby(KIND)["per_cycle"].mean()
     r = runs.copy()
     r["left_s"] = [(c - d) * rate.get(k, float("nan")) if d < c else 0.0
-                   for k, c, d in zip(r[kind].itertuples(index=False, name=None), r["cycles"], r["done"])]
+                   for k, c, d in zip(r[KIND].itertuples(index=False, name=None), r["cycles"], r["done"])]
     return r
 
 

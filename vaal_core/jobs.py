@@ -215,8 +215,9 @@ def run_progress(exp: Experiment, variants: dict, upper_bound: bool = True,
     results = ResultsStore(resolve_results_dir(exp.results_dir))
     out, seen = [], set()
     runs = [(label, e, m, s) for label, e in exps.items() for s in e.seeds for m in e.methods]
-    runs += [(label, bound_experiment(e), "full", s) for label, e in exps.items() for s in exp.seeds] \
-        if upper_bound else []
+    if upper_bound:
+        bounds = {label: bound_experiment(e) for label, e in exps.items()}
+        runs += [(label, b, "full", s) for label, b in bounds.items() for s in exp.seeds]
     for label, e, m, s in runs:
         key = run_key(e, m, s)[0]
         n = 1 if m == "full" else e.sizes(pool_size)["cycles"]
@@ -245,7 +246,8 @@ def variant_jobs(exp: Experiment, variants: dict, upper_bound: bool = True) -> t
     exps = {label: (with_overrides(exp, over) if over else exp) for label, over in variants.items()}
     jobs = [(e, m, s) for e in exps.values() for s in e.seeds for m in e.methods]
     if upper_bound:
-        jobs += [(bound_experiment(e), "full", s) for e in exps.values() for s in exp.seeds]
+        bounds = [bound_experiment(e) for e in exps.values()]
+        jobs += [(b, "full", s) for b in bounds for s in exp.seeds]
     seen, unique = set(), []
     for e, m, s in jobs:
         key = run_key(e, m, s)[0]

@@ -17,6 +17,11 @@ from .oracle import groups_spec
 from .strategies import is_import_path, source_hash, strategy_class
 
 
+def content_hash(d: dict, digits: int = 16) -> str:
+    """The first ``digits`` hex digits of the SHA-1 of ``d`` as sorted JSON (a run key, a settings hash)."""
+    return hashlib.sha1(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:digits]
+
+
 def run_key(exp: Experiment, method: str, seed: int) -> tuple[str, dict]:
     """The 16-hex-digit key of one run (a method, ``"full"`` for the full-data bound, or ``"timing"``)
     and the dict it hashes (stored as the run's ``config.json``)."""
@@ -40,5 +45,4 @@ def run_key(exp: Experiment, method: str, seed: int) -> tuple[str, dict]:
             d["source"] = source_hash(method)
         for section in cls.settings:
             d[section] = dataclasses.asdict(getattr(exp, section))
-    blob = json.dumps(d, sort_keys=True, default=str)
-    return hashlib.sha1(blob.encode()).hexdigest()[:16], d
+    return content_hash(d), d

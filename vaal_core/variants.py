@@ -6,7 +6,7 @@ import pandas as pd
 
 from . import stats
 from .plots import method_label, paired_plot, variant_grid
-from .report import aubc_table, competence_table, curve_table, mean_over_fractions, present
+from .report import aubc_table, competence_table, curve_table, mean_over_fractions, present, shown
 from .results import summarize
 
 
@@ -38,7 +38,7 @@ class VariantCurves:
         out = pd.concat({v: table(v) for v in self.variants}, axis=axis)
         # a blank where a setting has no value: side by side, no point at another's labeled size; as row
         # groups, the columns of a setting whose reference has no finished run yet (its row says so)
-        return out.astype(object).where(out.notna(), "")
+        return shown(out)
 
     def curve_tables(self) -> pd.DataFrame:
         """:func:`curve_table` (mean ± std per labeled fraction) per variant, as column groups."""
